@@ -1,0 +1,77 @@
+"""The FastAPI application factory: routers, middleware, error handlers."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from oms import __version__
+from oms.config import Settings, get_settings
+from oms.core.clock import Clock, SystemClock
+from oms.core.db import make_engine
+from oms.core.jobs import Worker
+from oms.core.logging import configure_logging
+from oms.core.uow import Database
+from oms.http import system_api
+from oms.http.middleware import BodyGuardMiddleware, IdempotencyMiddleware, TraceMiddleware
+from oms.http.problems import install_problem_handlers
+from oms.orders import api as orders_api
+from oms.orders import jobs as orders_jobs
+
+__all__ = ["create_app", "register_jobs"]
+
+
+def register_jobs() -> None:
+    """Attach every domain's job handlers (idempotent)."""
+    orders_jobs.register()
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    db: Database | None = None,
+    clock: Clock | None = None,
+    run_worker: bool | None = None,
+) -> FastAPI:
+    """Build the app. Tests pass their own database and clock; ``oms serve`` passes none."""
+    settings = settings or get_settings()
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+    database = db or Database(make_engine(settings.database_url), clock or SystemClock())
+    register_jobs()
+    embedded_worker = settings.embedded_worker if run_worker is None else run_worker
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        thread: threading.Thread | None = None
+        if embedded_worker:
+            worker = Worker(database, settings, name="embedded")
+            thread = threading.Thread(target=worker.run_forever, args=(stop,), daemon=True)
+            thread.start()
+        yield
+        stop.set()
+        if thread is not None:
+            thread.join(timeout=10)
+
+    app = FastAPI(
+        title="oms",
+        version=__version__,
+        summary="Order management: orders, lifecycle, idempotency and provenance",
+        lifespan=lifespan,
+    )
+    app.state.db = database
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.include_router(system_api.router)
+    app.include_router(orders_api.router)
+    app.add_middleware(
+        IdempotencyMiddleware,
+        ttl_seconds=settings.idempotency_ttl_seconds,
+        lease_seconds=settings.idempotency_lease_seconds,
+    )
+    app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(TraceMiddleware)
+    return app

@@ -1,0 +1,44 @@
+"""Settings read from ``OMS_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+DEFAULT_SQLITE_URL = "sqlite:///var/oms.db"
+
+
+class Settings(BaseSettings):
+    """Process configuration; every field maps to ``OMS_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="OMS_", extra="ignore")
+
+    env: Literal["development", "production", "test"] = "development"
+    database_url: str = DEFAULT_SQLITE_URL
+    host: str = "127.0.0.1"
+    port: int = 8000
+    embedded_worker: bool = True
+    migrate_on_start: bool = True
+    log_format: Literal["console", "json"] = "console"
+    log_level: str = "INFO"
+    max_body_bytes: int = 1024 * 1024
+    idempotency_ttl_seconds: int = 24 * 3600
+    idempotency_lease_seconds: int = 300
+    default_payment_timeout_seconds: int = 900
+    default_timezone: str = "Asia/Shanghai"
+    worker_poll_seconds: float = 0.5
+    worker_batch_size: int = 20
+    job_max_attempts: int = 10
+    job_backoff_base_seconds: float = 2.0
+    job_backoff_cap_seconds: float = 3600.0
+    sync_overlap_seconds: int = 2
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings of this process, read once."""
+    return Settings()

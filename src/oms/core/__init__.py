@@ -1,0 +1,1 @@
+"""The shared kernel: storage, clock, ids, money, errors, auth, audit and jobs."""

@@ -1,0 +1,136 @@
+"""Coded application errors; the API renders them as RFC 9457 problem details.
+
+Every concrete error class declares a stable ``code`` and registers itself in ``CATALOGUE``
+when it is defined, so a code can be listed, documented and never reused for another meaning.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+__all__ = [
+    "CATALOGUE",
+    "AppError",
+    "AuthenticationRequired",
+    "Conflict",
+    "Forbidden",
+    "IdempotencyInProgress",
+    "IdempotencyKeyReused",
+    "InternalError",
+    "MalformedBody",
+    "MethodNotAllowed",
+    "NotFound",
+    "NotReady",
+    "PayloadTooLarge",
+    "PreconditionFailed",
+    "UnsupportedMediaType",
+    "ValidationFailed",
+]
+
+CATALOGUE: dict[str, type[AppError]] = {}
+
+
+class AppError(Exception):
+    """Base of every error a client may see. Subclasses set ``code``, ``http_status``, ``title``."""
+
+    code: ClassVar[str] = ""
+    http_status: ClassVar[int] = 400
+    title: ClassVar[str] = "Bad request"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.code:
+            return
+        existing = CATALOGUE.get(cls.code)
+        if existing is not None and existing is not cls:
+            raise TypeError(f"error code {cls.code} already belongs to {existing.__name__}")
+        CATALOGUE[cls.code] = cls
+
+    def __init__(self, message: str | None = None, **details: Any) -> None:
+        self.message = message or self.title
+        self.details: dict[str, Any] = details
+        super().__init__(self.message)
+
+
+class ValidationFailed(AppError):
+    code = "ERR_VALIDATION"
+    http_status = 422
+    title = "The request is not valid"
+
+
+class NotFound(AppError):
+    code = "ERR_NOT_FOUND"
+    http_status = 404
+    title = "Not found"
+
+
+class Conflict(AppError):
+    code = "ERR_CONFLICT"
+    http_status = 409
+    title = "Conflict with the current state"
+
+
+class InternalError(AppError):
+    code = "ERR_INTERNAL"
+    http_status = 500
+    title = "Internal error"
+
+
+class AuthenticationRequired(AppError):
+    code = "ERR_AUTH_REQUIRED"
+    http_status = 401
+    title = "A valid API key or session is required"
+
+
+class Forbidden(AppError):
+    code = "ERR_AUTH_FORBIDDEN"
+    http_status = 403
+    title = "Your role may not do this"
+
+
+class PayloadTooLarge(AppError):
+    code = "ERR_PAYLOAD_TOO_LARGE"
+    http_status = 413
+    title = "The request body is too large"
+
+
+class UnsupportedMediaType(AppError):
+    code = "ERR_UNSUPPORTED_MEDIA_TYPE"
+    http_status = 415
+    title = "Unsupported content type"
+
+
+class MalformedBody(AppError):
+    code = "ERR_MALFORMED_BODY"
+    http_status = 400
+    title = "The request body is not well-formed JSON"
+
+
+class IdempotencyKeyReused(AppError):
+    code = "ERR_IDEMPOTENCY_KEY_REUSED"
+    http_status = 422
+    title = "This Idempotency-Key was used with a different request"
+
+
+class IdempotencyInProgress(AppError):
+    code = "ERR_IDEMPOTENCY_IN_PROGRESS"
+    http_status = 409
+    title = "A request with this Idempotency-Key is still being processed"
+
+
+class PreconditionFailed(AppError):
+    code = "ERR_PRECONDITION_FAILED"
+    http_status = 412
+    title = "A request precondition failed"
+
+
+class NotReady(AppError):
+    code = "ERR_NOT_READY"
+    http_status = 503
+    title = "The service is not ready"
+
+
+class MethodNotAllowed(AppError):
+    code = "ERR_METHOD_NOT_ALLOWED"
+    http_status = 405
+    title = "This method is not allowed here"

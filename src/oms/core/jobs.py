@@ -1,0 +1,243 @@
+"""The job runner: claims due outbox messages, runs their handlers, retries, dead-letters.
+
+Claiming is a short transaction that leases a batch (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
+so any number of workers can run); handlers run outside it and open their own unit of work.
+Delivery is at least once, so handlers are idempotent: the message id is their key.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import and_, delete, or_, select, update
+
+from oms.config import Settings
+from oms.core.errors import Conflict, NotFound
+from oms.core.models import IdempotencyRecord, OutboxMessage
+from oms.core.outbox import MessageStatus
+from oms.core.tracing import new_trace, parse_traceparent, traced
+from oms.core.uow import Database
+
+__all__ = [
+    "Job",
+    "JobInfo",
+    "Worker",
+    "list_jobs",
+    "register_handler",
+    "retry_backoff",
+    "retry_job",
+]
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[Database, "Job"], None]
+_HANDLERS: dict[str, Handler] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A claimed message, detached from the session that claimed it."""
+
+    id: str
+    tenant_id: str
+    topic: str
+    payload: dict[str, Any]
+    attempts: int
+    traceparent: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class JobInfo:
+    """A message as the jobs page and CLI show it."""
+
+    id: str
+    tenant_id: str
+    topic: str
+    status: str
+    attempts: int
+    available_at: datetime
+    created_at: datetime
+    processed_at: datetime | None
+    last_error: str | None
+    payload: dict[str, Any]
+
+
+def register_handler(topic: str, handler: Handler) -> None:
+    """Run ``handler`` for every message of ``topic``."""
+    _HANDLERS[topic] = handler
+
+
+def retry_backoff(attempts: int, settings: Settings) -> timedelta:
+    """Exponential backoff with full jitter (±50 %), capped."""
+    base = settings.job_backoff_base_seconds * (2 ** max(attempts - 1, 0))
+    delay = min(base, settings.job_backoff_cap_seconds) * random.uniform(0.5, 1.5)
+    return timedelta(seconds=delay)
+
+
+class Worker:
+    """One job runner; ``oms worker`` runs it in the foreground, ``oms serve`` in a thread."""
+
+    def __init__(self, db: Database, settings: Settings, *, name: str | None = None) -> None:
+        self.db = db
+        self.settings = settings
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.lease = timedelta(minutes=5)
+        self._last_purge: datetime | None = None
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Process jobs until ``stop`` is set; sleep when there is nothing due."""
+        log.info("worker.started", worker=self.name)
+        while not stop.is_set():
+            try:
+                processed = self.run_once()
+            except Exception:
+                log.exception("worker.loop_failed", worker=self.name)
+                processed = 0
+            if processed == 0:
+                stop.wait(self.settings.worker_poll_seconds)
+        log.info("worker.stopped", worker=self.name)
+
+    def run_once(self) -> int:
+        """Claim one batch of due messages and run them; return how many were run."""
+        self._purge_expired_idempotency_keys()
+        jobs = self._claim()
+        for job in jobs:
+            self._run(job)
+        return len(jobs)
+
+    def _claim(self) -> list[Job]:
+        with self.db.uow() as uow:
+            now = uow.clock.now()
+            due = or_(
+                and_(
+                    OutboxMessage.status == MessageStatus.PENDING,
+                    OutboxMessage.available_at <= now,
+                ),
+                and_(
+                    OutboxMessage.status == MessageStatus.RUNNING,
+                    OutboxMessage.locked_until < now,
+                ),
+            )
+            stmt = (
+                select(OutboxMessage)
+                .where(due)
+                .order_by(OutboxMessage.available_at)
+                .limit(self.settings.worker_batch_size)
+            )
+            if uow.is_postgres:
+                stmt = stmt.with_for_update(skip_locked=True)
+            rows = list(uow.session.scalars(stmt))
+            for row in rows:
+                row.status = MessageStatus.RUNNING
+                row.locked_until = now + self.lease
+                row.locked_by = self.name
+                row.attempts += 1
+            jobs = [
+                Job(r.id, r.tenant_id, r.topic, dict(r.payload), r.attempts, r.traceparent)
+                for r in rows
+            ]
+            uow.commit()
+        return jobs
+
+    def _run(self, job: Job) -> None:
+        trace = parse_traceparent(job.traceparent) or new_trace()
+        with traced(trace):
+            handler = _HANDLERS.get(job.topic)
+            try:
+                if handler is not None:
+                    handler(self.db, job)
+            except Exception as exc:
+                log.warning("job.failed", job_id=job.id, topic=job.topic, error=repr(exc))
+                self._finish(job, error=f"{type(exc).__name__}: {exc}")
+                return
+            self._finish(job, error=None)
+            log.debug("job.done", job_id=job.id, topic=job.topic)
+
+    def _finish(self, job: Job, *, error: str | None) -> None:
+        with self.db.uow() as uow:
+            now = uow.clock.now()
+            values: dict[str, Any] = {"locked_until": None, "locked_by": None}
+            if error is None:
+                values |= {"status": MessageStatus.DONE, "processed_at": now, "last_error": None}
+            elif job.attempts >= self.settings.job_max_attempts:
+                values |= {"status": MessageStatus.DEAD, "last_error": error[:4000]}
+            else:
+                delay = retry_backoff(job.attempts, self.settings)
+                values |= {
+                    "status": MessageStatus.PENDING,
+                    "available_at": now + delay,
+                    "last_error": error[:4000],
+                }
+            uow.session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.tenant_id == job.tenant_id,
+                    OutboxMessage.id == job.id,
+                    OutboxMessage.locked_by == self.name,
+                )
+                .values(**values)
+            )
+            uow.commit()
+
+    def _purge_expired_idempotency_keys(self) -> None:
+        now = self.db.clock.now()
+        if self._last_purge is not None and now - self._last_purge < timedelta(minutes=10):
+            return
+        with self.db.uow() as uow:
+            uow.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < now))
+            uow.commit()
+        self._last_purge = now
+
+
+def list_jobs(
+    db: Database, *, tenant_id: str | None, status: str | None = None, limit: int = 100
+) -> list[JobInfo]:
+    """Messages newest first, optionally of one tenant and one status (e.g. ``dead``)."""
+    stmt = select(OutboxMessage).order_by(OutboxMessage.created_at.desc()).limit(limit)
+    if tenant_id is not None:
+        stmt = stmt.where(OutboxMessage.tenant_id == tenant_id)
+    if status is not None:
+        stmt = stmt.where(OutboxMessage.status == status)
+    with db.reader() as session:
+        return [_info(row) for row in session.scalars(stmt)]
+
+
+def retry_job(db: Database, *, tenant_id: str, job_id: str) -> JobInfo:
+    """Put a dead message back in the queue, due now, with its attempts reset.
+
+    Raises: ERR_NOT_FOUND, ERR_CONFLICT (the message is not dead).
+    """
+    with db.uow() as uow:
+        row = uow.session.get(OutboxMessage, (tenant_id, job_id))
+        if row is None:
+            raise NotFound("no such job", job_id=job_id)
+        if row.status != MessageStatus.DEAD:
+            raise Conflict("only dead jobs can be retried", status=row.status)
+        row.status = MessageStatus.PENDING
+        row.attempts = 0
+        row.available_at = uow.clock.now()
+        uow.commit()
+        return _info(row)
+
+
+def _info(row: OutboxMessage) -> JobInfo:
+    return JobInfo(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        topic=row.topic,
+        status=row.status,
+        attempts=row.attempts,
+        available_at=row.available_at,
+        created_at=row.created_at,
+        processed_at=row.processed_at,
+        last_error=row.last_error,
+        payload=dict(row.payload),
+    )

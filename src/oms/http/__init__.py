@@ -1,0 +1,1 @@
+"""HTTP transport shared by every domain's router: problems, middleware, dependencies."""

@@ -1,0 +1,263 @@
+"""ASGI middleware: trace context, body limits and content types, Idempotency-Key.
+
+Pure ASGI (not BaseHTTPMiddleware) so the body is read once, hashed for the audit log, and
+replayed to the route unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from oms.core import idempotency
+from oms.core.auth import authenticate_api_key
+from oms.core.errors import (
+    AppError,
+    AuthenticationRequired,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from oms.core.idempotency import StoredResponse
+from oms.core.tracing import from_request_headers, traced
+from oms.http.problems import internal_error, problem_response
+
+__all__ = ["BodyGuardMiddleware", "IdempotencyMiddleware", "TraceMiddleware", "bearer_token"]
+
+log = structlog.get_logger("oms.http")
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+# Headers worth replaying with a stored answer; the rest belong to the new response.
+_REPLAYED_HEADERS = ("content-type", "location", "etag", "last-modified")
+
+
+def bearer_token(headers: Headers) -> str | None:
+    value = headers.get("authorization", "")
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _state(scope: Scope) -> dict[str, Any]:
+    state: dict[str, Any] = scope.setdefault("state", {})
+    return state
+
+
+async def _send_problem(scope: Scope, receive: Receive, send: Send, error: AppError) -> None:
+    trace = _state(scope).get("trace")
+    response = problem_response(error, trace=trace, instance=scope.get("path"))
+    await response(scope, receive, send)
+
+
+class TraceMiddleware:
+    """Continue or start a trace; echo it on every response; log one line per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        trace = from_request_headers(
+            headers.get("traceparent"), headers.get("tracestate"), headers.get("x-request-id")
+        )
+        _state(scope)["trace"] = trace
+        status = {"code": 500, "started": False}
+
+        async def send_with_trace(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"], status["started"] = message["status"], True
+                out = MutableHeaders(scope=message)
+                out["traceparent"] = trace.traceparent
+                out["x-request-id"] = trace.request_id or trace.trace_id
+            await send(message)
+
+        started = time.perf_counter()
+        with traced(trace):
+            try:
+                await self.app(scope, receive, send_with_trace)
+            except Exception:
+                log.exception("http.unhandled", path=scope.get("path"))
+                if not status["started"]:
+                    await _send_problem(scope, receive, send_with_trace, internal_error())
+            log.info(
+                "http.request",
+                method=scope.get("method"),
+                path=scope.get("path"),
+                status=status["code"],
+                ms=round((time.perf_counter() - started) * 1000, 2),
+            )
+
+
+class BodyGuardMiddleware:
+    """Refuse bodies over the limit (413) and non-JSON bodies on the API (415); hash the body."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, form_paths: tuple[str, ...] = ()) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.form_paths = form_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        error = self._check_declared_length(headers)
+        body = b""
+        if error is None:
+            body, error = await self._read_body(receive)
+        if error is None:
+            error = self._check_content_type(scope, headers, body)
+        if error is not None:
+            await _send_problem(scope, receive, send, error)
+            return
+        _state(scope)["raw_body"] = body
+        _state(scope)["body_sha256"] = hashlib.sha256(body).hexdigest()
+        await self.app(scope, _replay(body), send)
+
+    def _check_declared_length(self, headers: Headers) -> AppError | None:
+        declared = headers.get("content-length")
+        if declared is None:
+            return None
+        if not declared.isdigit():
+            return ValidationFailed("invalid Content-Length")
+        if int(declared) > self.max_bytes:
+            return PayloadTooLarge(limit_bytes=self.max_bytes)
+        return None
+
+    async def _read_body(self, receive: Receive) -> tuple[bytes, AppError | None]:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return b"", ValidationFailed("the client went away")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                return b"", PayloadTooLarge(limit_bytes=self.max_bytes)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks), None
+
+    def _check_content_type(self, scope: Scope, headers: Headers, body: bytes) -> AppError | None:
+        path: str = scope.get("path", "")
+        if not body or not path.startswith("/api/") or path.startswith(self.form_paths or ("\0",)):
+            return None
+        media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type == "application/json" or media_type.endswith("+json"):
+            return None
+        return UnsupportedMediaType(
+            f"send application/json, not {media_type or 'no content type'}",
+            content_type=media_type or None,
+        )
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+class IdempotencyMiddleware:
+    """Honour ``Idempotency-Key`` on every API POST (see ``core.idempotency``)."""
+
+    def __init__(self, app: ASGIApp, *, ttl_seconds: int, lease_seconds: int) -> None:
+        self.app = app
+        self.ttl = timedelta(seconds=ttl_seconds)
+        self.lease = timedelta(seconds=lease_seconds)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = Headers(scope=scope) if scope["type"] == "http" else None
+        key = headers.get("idempotency-key") if headers is not None else None
+        if headers is None or key is None or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        if not (1 <= len(key) <= 255) or not key.isprintable():
+            await _send_problem(scope, receive, send, ValidationFailed("invalid Idempotency-Key"))
+            return
+        db = scope["app"].state.db
+        try:
+            principal = await run_in_threadpool(authenticate_api_key, db, bearer_token(headers))
+        except AuthenticationRequired:
+            await self.app(scope, receive, send)  # the route answers 401 itself
+            return
+        tenant_id = principal.tenant_id
+        try:
+            claim = await run_in_threadpool(
+                idempotency.claim_key,
+                db,
+                tenant_id=tenant_id,
+                key=key,
+                fingerprint=_fingerprint(scope),
+                ttl=self.ttl,
+                lease=self.lease,
+            )
+        except AppError as error:
+            await _send_problem(scope, receive, send, error)
+            return
+        if isinstance(claim, StoredResponse):
+            await _send_stored(send, claim)
+            return
+        await self._run_and_store(scope, receive, send, db, tenant_id, key)
+
+    async def _run_and_store(
+        self, scope: Scope, receive: Receive, send: Send, db: Any, tenant_id: str, key: str
+    ) -> None:
+        captured: dict[str, Any] = {"status": 500, "headers": {}, "body": []}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = {
+                    k.decode().lower(): v.decode()
+                    for k, v in message.get("headers", [])
+                    if k.decode().lower() in _REPLAYED_HEADERS
+                }
+            elif message["type"] == "http.response.body":
+                captured["body"].append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        except Exception:
+            await run_in_threadpool(idempotency.release_key, db, tenant_id=tenant_id, key=key)
+            raise
+        if captured["status"] >= 500:
+            await run_in_threadpool(idempotency.release_key, db, tenant_id=tenant_id, key=key)
+            return
+        stored = StoredResponse(captured["status"], captured["headers"], b"".join(captured["body"]))
+        await run_in_threadpool(
+            idempotency.store_response, db, tenant_id=tenant_id, key=key, response=stored
+        )
+
+
+def _fingerprint(scope: Scope) -> str:
+    digest = hashlib.sha256()
+    digest.update(
+        f"{scope['method']} {scope['path']}?{scope.get('query_string', b'').decode()}\n".encode()
+    )
+    digest.update(_state(scope).get("raw_body", b""))
+    return digest.hexdigest()
+
+
+async def _send_stored(send: Send, stored: StoredResponse) -> None:
+    headers = [(k.encode(), v.encode()) for k, v in stored.headers.items()]
+    headers.append((b"idempotent-replayed", b"true"))
+    headers.append((b"content-length", str(len(stored.body)).encode()))
+    await send({"type": "http.response.start", "status": stored.status, "headers": headers})
+    await send({"type": "http.response.body", "body": stored.body})

@@ -1,0 +1,105 @@
+"""Health, readiness, the error catalogue, jobs and API keys over HTTP."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from oms.core import auth, jobs
+from oms.core.errors import CATALOGUE, NotFound
+from oms.core.health import readiness
+from oms.http.deps import CurrentPrincipal, Db, requires
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+
+class ErrorInfo(BaseModel):
+    code: str
+    status: int
+    title: str
+
+
+class JobOut(BaseModel):
+    id: str
+    topic: str
+    status: str
+    attempts: int
+    available_at: datetime
+    created_at: datetime
+    processed_at: datetime | None
+    last_error: str | None
+    payload: dict[str, Any]
+
+
+class ApiKeyIn(BaseModel):
+    role: auth.Role
+    name: str = ""
+
+
+class ApiKeyOut(BaseModel):
+    key_id: str
+    role: str
+    api_key: str
+
+
+@router.get("/healthz", tags=["system"])
+def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["system"], responses={503: {"description": "not ready"}})
+def readyz(db: Db) -> dict[str, str]:
+    """The database answers and its schema is at the newest migration."""
+    return readiness(db)
+
+
+@router.get("/api/v1/errors", tags=["system"])
+def error_catalogue() -> list[ErrorInfo]:
+    """Every error code the API can answer with."""
+    return [
+        ErrorInfo(code=code, status=cls.http_status, title=cls.title)
+        for code, cls in sorted(CATALOGUE.items())
+    ]
+
+
+@router.get("/api/v1/errors/{code}", tags=["system"])
+def error_info(code: str) -> ErrorInfo:
+    """What one error code means (the ``type`` of every problem points here)."""
+    cls = CATALOGUE.get(code)
+    if cls is None:
+        raise NotFound("no such error code", code=code)
+    return ErrorInfo(code=code, status=cls.http_status, title=cls.title)
+
+
+@router.get("/api/v1/jobs", tags=["jobs"], dependencies=[requires("jobs:read")])
+def list_jobs(principal: CurrentPrincipal, db: Db, status: str | None = None) -> list[JobOut]:
+    """Outbox messages of this tenant, newest first; ``status=dead`` for dead letters."""
+    found = jobs.list_jobs(db, tenant_id=principal.tenant_id, status=status)
+    return [JobOut.model_validate(job, from_attributes=True) for job in found]
+
+
+@router.post("/api/v1/jobs/{job_id}/retry", tags=["jobs"], dependencies=[requires("jobs:retry")])
+def retry_job(job_id: str, principal: CurrentPrincipal, db: Db) -> JobOut:
+    """Queue a dead letter again."""
+    job = jobs.retry_job(db, tenant_id=principal.tenant_id, job_id=job_id)
+    return JobOut.model_validate(job, from_attributes=True)
+
+
+@router.post(
+    "/api/v1/api-keys",
+    tags=["access"],
+    status_code=201,
+    dependencies=[requires("keys:manage")],
+)
+def create_api_key(body: ApiKeyIn, principal: CurrentPrincipal, db: Db) -> ApiKeyOut:
+    """Issue a key for this tenant. The key is in this answer and nowhere else, ever."""
+    created = auth.create_api_key(
+        db, tenant_id=principal.tenant_id, role=body.role.value, name=body.name
+    )
+    return ApiKeyOut(key_id=created.key_id, role=created.role, api_key=created.api_key)

@@ -1,0 +1,13 @@
+"""All tables of all domains, imported in one place for Alembic and the tests."""
+
+from __future__ import annotations
+
+from oms.core import models as core_models
+from oms.core.db import Base
+from oms.orders import models as order_models
+
+__all__ = ["metadata"]
+
+# Importing the model modules registers their tables on Base.metadata.
+_REGISTERED = (core_models, order_models)
+metadata = Base.metadata
