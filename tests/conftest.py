@@ -1,0 +1,6 @@
+"""Shared fixtures live in tests/fixtures and are registered here."""
+
+pytest_plugins = [
+    "tests.fixtures.databases",
+    "tests.fixtures.tenants",
+]
