@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean browser-deps
 
 install: $(STAMP)
 
@@ -25,7 +25,15 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-test: lint
+# Debian's Chromium for the browser tests: installed only when missing, and only as root with
+# apt-get; otherwise say so (the browser tests then skip locally and fail under CI=true).
+browser-deps:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver fonts-noto-cjk; \
+	  else echo "chromium is missing: install it (apt-get install chromium) for the browser tests"; fi; }
+
+test: lint browser-deps
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 bench: install

@@ -7,9 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 
 from oms import __version__
 from oms.config import Settings, get_settings
+from oms.console import web as console_web
 from oms.core.clock import Clock, SystemClock
 from oms.core.db import make_engine
 from oms.core.jobs import Worker
@@ -18,15 +20,25 @@ from oms.core.uow import Database
 from oms.http import system_api
 from oms.http.middleware import BodyGuardMiddleware, IdempotencyMiddleware, TraceMiddleware
 from oms.http.problems import install_problem_handlers
+from oms.inventory import api as inventory_api
+from oms.inventory import jobs as inventory_jobs
+from oms.inventory.queries import LevelCache
 from oms.orders import api as orders_api
 from oms.orders import jobs as orders_jobs
+from oms.tickets import api as tickets_api
 
 __all__ = ["create_app", "register_jobs"]
 
 
-def register_jobs() -> None:
-    """Attach every domain's job handlers (idempotent)."""
+def register_jobs(settings: Settings | None = None) -> None:
+    """Attach every domain's job handlers and sweeps (idempotent)."""
+    settings = settings or get_settings()
     orders_jobs.register()
+    inventory_jobs.register(settings)
+
+
+def _to_console() -> RedirectResponse:
+    return RedirectResponse("/console", status_code=307)
 
 
 def create_app(
@@ -40,7 +52,7 @@ def create_app(
     settings = settings or get_settings()
     configure_logging(log_format=settings.log_format, level=settings.log_level)
     database = db or Database(make_engine(settings.database_url), clock or SystemClock())
-    register_jobs()
+    register_jobs(settings)
     embedded_worker = settings.embedded_worker if run_worker is None else run_worker
 
     @asynccontextmanager
@@ -64,9 +76,14 @@ def create_app(
     )
     app.state.db = database
     app.state.settings = settings
+    app.state.stock_cache = LevelCache(settings.stock_cache_seconds)
     install_problem_handlers(app)
     app.include_router(system_api.router)
     app.include_router(orders_api.router)
+    console_web.install(app)
+    app.add_api_route("/", _to_console, include_in_schema=False)
+    app.include_router(inventory_api.router)
+    app.include_router(tickets_api.router)
     app.add_middleware(
         IdempotencyMiddleware,
         ttl_seconds=settings.idempotency_ttl_seconds,

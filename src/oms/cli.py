@@ -19,6 +19,7 @@ from oms.core.db import make_engine
 from oms.core.errors import AppError
 from oms.core.logging import configure_logging
 from oms.core.uow import Database
+from oms.inventory.cli import stock_app
 
 __all__ = ["app"]
 
@@ -26,9 +27,12 @@ app = typer.Typer(help="oms: order management system", no_args_is_help=True)
 tenants_app = typer.Typer(help="Manage tenants", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys", no_args_is_help=True)
 jobs_app = typer.Typer(help="Inspect and retry outbox jobs", no_args_is_help=True)
+users_app = typer.Typer(help="Manage console users", no_args_is_help=True)
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(keys_app, name="api-keys")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(users_app, name="users")
+app.add_typer(stock_app, name="stock")
 
 DEMO_CREDENTIALS = Path("var/demo-credentials.json")
 
@@ -84,11 +88,13 @@ def serve(
     run_worker = worker and settings.embedded_worker
     application = create_app(settings, db=db, run_worker=run_worker)
     typer.echo(f"oms API:  http://{bind_host}:{bind_port}/docs")
+    typer.echo(f"console:  http://{bind_host}:{bind_port}/console")
     typer.echo(f"health:   http://{bind_host}:{bind_port}/readyz")
     credentials = _demo_credentials()
     if credentials is not None:
         typer.echo(f"demo tenant {credentials['tenant_id']}")
         typer.echo(f"demo admin API key: {credentials['admin_api_key']}")
+        _echo_demo_logins(credentials)
     uvicorn.run(application, host=bind_host, port=bind_port, log_level="warning")
 
 
@@ -120,10 +126,20 @@ def demo(
         credentials = _demo_credentials()
         if credentials is not None:
             typer.echo(f"demo admin API key: {credentials['admin_api_key']}")
+            _echo_demo_logins(credentials)
         return
     created = demo_data.create_demo(db)
     demo_data.save_credentials(DEMO_CREDENTIALS, created)
     _print_json(asdict(created))
+
+
+def _echo_demo_logins(credentials: dict[str, str]) -> None:
+    for role in ("ops", "warehouse"):
+        if credentials.get(f"{role}_email"):
+            typer.echo(
+                f"demo console login ({role}): {credentials[f'{role}_email']} "
+                f"/ {credentials[f'{role}_password']}"
+            )
 
 
 def _demo_credentials() -> dict[str, str] | None:
@@ -202,6 +218,39 @@ def retry(
         _fail(error)
         return
     _print_json(asdict(job))
+
+
+@users_app.command("create")
+def create_user(
+    tenant: Annotated[str, typer.Option(help="tenant id")],
+    email: Annotated[str, typer.Option(help="sign-in address, unique across tenants")],
+    role: Annotated[str, typer.Option(help="admin, ops, service, finance, warehouse, integration")],
+    locale: Annotated[str, typer.Option(help="console language: zh-CN or en")] = "zh-CN",
+) -> None:
+    """Create a console user; the password is prompted for, or read from stdin when piped."""
+    from oms.users import service as users
+
+    password = _read_password()
+    try:
+        created = users.create_user(
+            _database(get_settings()),
+            tenant_id=tenant,
+            email=email,
+            password=password,
+            role=role,
+            locale=locale,
+        )
+    except AppError as error:
+        _fail(error)
+        return
+    _print_json(asdict(created))
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+    # Piped (scripts, tests): the first line is the password.
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 def main() -> None:  # pragma: no cover - console entry for python -m oms

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     job_backoff_base_seconds: float = 2.0
     job_backoff_cap_seconds: float = 3600.0
     sync_overlap_seconds: int = 2
+    reservation_ttl_seconds: int = 900
+    stock_cache_seconds: float = 1.0
+    sweep_interval_seconds: float = 5.0
 
 
 @lru_cache(maxsize=1)

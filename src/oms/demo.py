@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,9 +17,14 @@ from oms.core.auth import Role, create_api_key, create_tenant
 from oms.core.context import Actor
 from oms.core.models import Tenant
 from oms.core.uow import Database
+from oms.inventory import service as inventory
+from oms.inventory.schemas import MovementIn, WarehouseIn
+from oms.inventory.states import MovementKind
 from oms.orders import service
 from oms.orders.schemas import Address, Buyer, OrderCreate, OrderEventIn, OrderLineIn
 from oms.orders.states import OrderEvent
+from oms.users.errors import EmailTaken
+from oms.users.service import create_user
 
 __all__ = ["DemoCredentials", "create_demo", "has_tenants", "load_credentials", "save_credentials"]
 
@@ -65,6 +71,11 @@ class DemoCredentials:
     tenant_id: str
     admin_api_key: str
     ops_api_key: str
+    # Console logins (absent in files written before the console existed).
+    ops_email: str = ""
+    ops_password: str = ""
+    warehouse_email: str = ""
+    warehouse_password: str = ""
 
 
 def has_tenants(db: Database) -> bool:
@@ -73,17 +84,47 @@ def has_tenants(db: Database) -> bool:
 
 
 def create_demo(db: Database, *, orders: int = 36, seed: int = 7) -> DemoCredentials:
-    """Create the demo tenant, its keys and ``orders`` orders in assorted statuses."""
+    """Create the demo tenant, its keys, two console users and ``orders`` sample orders."""
     tenant = create_tenant(db, name="茶语小铺 Demo Tea House")
     ops = create_api_key(db, tenant_id=tenant.tenant_id, role=Role.OPS.value, name="demo ops")
     actor = Actor(tenant.tenant_id, f"apikey:{tenant.admin_key.key_id}", "admin")
     rng = random.Random(seed)
+    _stock_warehouses(db, actor)
     for index in range(orders):
         placed = service.place_order(db, actor, _demo_order(rng, index))
         for event in _PATHS[index % len(_PATHS)]:
             command = OrderEventIn(event=event, source=_SOURCES.get(event, "console"))
             service.apply_event(db, actor, placed.order.id, command)
-    return DemoCredentials(tenant.tenant_id, tenant.admin_key.api_key, ops.api_key)
+    ops_login = _demo_user(db, tenant.tenant_id, Role.OPS)
+    warehouse_login = _demo_user(db, tenant.tenant_id, Role.WAREHOUSE)
+    return DemoCredentials(
+        tenant.tenant_id, tenant.admin_key.api_key, ops.api_key, *ops_login, *warehouse_login
+    )
+
+
+def _stock_warehouses(db: Database, actor: Actor) -> None:
+    """Two warehouses with every product, one product short, so the stock page has a story."""
+    inventory.create_warehouse(db, actor, WarehouseIn(code="hz", name="杭州主仓", priority=1))
+    inventory.create_warehouse(db, actor, WarehouseIn(code="gz", name="广州分仓", priority=2))
+    for sku, _name, _price in _PRODUCTS:
+        for warehouse, qty in (("hz", 60), ("gz", 40)):
+            movement = MovementIn(
+                sku=sku, warehouse=warehouse, kind=MovementKind.INBOUND, qty=qty, reason="期初入库"
+            )
+            inventory.record_movement(db, actor, movement)
+
+
+def _demo_user(db: Database, tenant_id: str, role: Role) -> tuple[str, str]:
+    """A console login with a random password; e-mails are global, so a second demo tenant
+    gets addressed ones (``ops+<tenant>@demo.oms``)."""
+    password = secrets.token_urlsafe(12)
+    for email in (f"{role.value}@demo.oms", f"{role.value}+{tenant_id[-8:]}@demo.oms"):
+        try:
+            create_user(db, tenant_id=tenant_id, email=email, password=password, role=role.value)
+        except EmailTaken:
+            continue
+        return email, password
+    raise EmailTaken(email=email)
 
 
 def _demo_order(rng: random.Random, index: int) -> OrderCreate:
@@ -115,7 +156,15 @@ def load_credentials(path: Path) -> DemoCredentials | None:
     if not path.exists():
         return None
     data = json.loads(path.read_text())
-    return DemoCredentials(data["tenant_id"], data["admin_api_key"], data["ops_api_key"])
+    return DemoCredentials(
+        data["tenant_id"],
+        data["admin_api_key"],
+        data["ops_api_key"],
+        data.get("ops_email", ""),
+        data.get("ops_password", ""),
+        data.get("warehouse_email", ""),
+        data.get("warehouse_password", ""),
+    )
 
 
 def _as_dict(credentials: DemoCredentials) -> dict[str, str]:
@@ -123,4 +172,8 @@ def _as_dict(credentials: DemoCredentials) -> dict[str, str]:
         "tenant_id": credentials.tenant_id,
         "admin_api_key": credentials.admin_api_key,
         "ops_api_key": credentials.ops_api_key,
+        "ops_email": credentials.ops_email,
+        "ops_password": credentials.ops_password,
+        "warehouse_email": credentials.warehouse_email,
+        "warehouse_password": credentials.warehouse_password,
     }

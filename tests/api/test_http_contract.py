@@ -5,11 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import timedelta
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from oms.app import create_app
+from oms.config import Settings
 from oms.core import idempotency
 from oms.core.clock import ManualClock
+from oms.core.db import make_engine
 from oms.core.errors import CATALOGUE
 from oms.core.uow import Database
 from tests.fixtures.orders import order_payload
@@ -184,3 +188,11 @@ def test_health_readiness_and_the_error_catalogue(client: TestClient) -> None:
     assert codes == set(CATALOGUE)
     one = client.get("/api/v1/errors/ERR_ORDER_ILLEGAL_TRANSITION").json()
     assert one["status"] == 409
+
+
+def test_readiness_fails_with_a_code_when_the_schema_is_not_migrated(tmp_path: Path) -> None:
+    empty = Database(make_engine(f"sqlite:///{tmp_path / 'empty.db'}"), ManualClock())
+    app = create_app(Settings(env="test"), db=empty, run_worker=False)
+    with TestClient(app) as fresh:
+        response = fresh.get("/readyz")
+    assert (response.status_code, response.json()["code"]) == (503, "ERR_NOT_READY")

@@ -22,7 +22,6 @@ __all__ = [
     "NotFound",
     "NotReady",
     "PayloadTooLarge",
-    "PreconditionFailed",
     "UnsupportedMediaType",
     "ValidationFailed",
 ]
@@ -116,12 +115,6 @@ class IdempotencyInProgress(AppError):
     code = "ERR_IDEMPOTENCY_IN_PROGRESS"
     http_status = 409
     title = "A request with this Idempotency-Key is still being processed"
-
-
-class PreconditionFailed(AppError):
-    code = "ERR_PRECONDITION_FAILED"
-    http_status = 412
-    title = "A request precondition failed"
 
 
 class NotReady(AppError):

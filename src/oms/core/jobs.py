@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from oms.config import Settings
 from oms.core.errors import Conflict, NotFound
@@ -30,8 +30,11 @@ __all__ = [
     "Job",
     "JobInfo",
     "Worker",
+    "count_jobs",
     "list_jobs",
+    "purge_expired_idempotency_keys",
     "register_handler",
+    "register_periodic",
     "retry_backoff",
     "retry_job",
 ]
@@ -40,6 +43,9 @@ log = structlog.get_logger(__name__)
 
 Handler = Callable[[Database, "Job"], None]
 _HANDLERS: dict[str, Handler] = {}
+# Sweeps every worker runs on an interval (seconds). Correctness never depends on them:
+# they make durable what the read and write paths already treat as done.
+_PERIODIC: dict[str, tuple[float, Callable[[Database], object]]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +81,13 @@ def register_handler(topic: str, handler: Handler) -> None:
     _HANDLERS[topic] = handler
 
 
+def register_periodic(
+    name: str, interval_seconds: float, task: Callable[[Database], object]
+) -> None:
+    """Run ``task`` from every worker about every ``interval_seconds``."""
+    _PERIODIC[name] = (interval_seconds, task)
+
+
 def retry_backoff(attempts: int, settings: Settings) -> timedelta:
     """Exponential backoff with full jitter (±50 %), capped."""
     base = settings.job_backoff_base_seconds * (2 ** max(attempts - 1, 0))
@@ -90,7 +103,7 @@ class Worker:
         self.settings = settings
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.lease = timedelta(minutes=5)
-        self._last_purge: datetime | None = None
+        self._last_run: dict[str, datetime] = {}
 
     def run_forever(self, stop: threading.Event) -> None:
         """Process jobs until ``stop`` is set; sleep when there is nothing due."""
@@ -107,7 +120,7 @@ class Worker:
 
     def run_once(self) -> int:
         """Claim one batch of due messages and run them; return how many were run."""
-        self._purge_expired_idempotency_keys()
+        self._run_periodic()
         jobs = self._claim()
         for job in jobs:
             self._run(job)
@@ -187,14 +200,29 @@ class Worker:
             )
             uow.commit()
 
-    def _purge_expired_idempotency_keys(self) -> None:
+    def _run_periodic(self) -> None:
         now = self.db.clock.now()
-        if self._last_purge is not None and now - self._last_purge < timedelta(minutes=10):
-            return
-        with self.db.uow() as uow:
-            uow.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < now))
-            uow.commit()
-        self._last_purge = now
+        for name, (interval, task) in list(_PERIODIC.items()):
+            last = self._last_run.get(name)
+            if last is not None and now - last < timedelta(seconds=interval):
+                continue
+            self._last_run[name] = now
+            try:
+                task(self.db)
+            except Exception:
+                log.exception("worker.periodic_failed", task=name)
+
+
+def purge_expired_idempotency_keys(db: Database) -> None:
+    """Forget Idempotency-Key answers older than their 24 h."""
+    with db.uow() as uow:
+        uow.session.execute(
+            delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < uow.clock.now())
+        )
+        uow.commit()
+
+
+register_periodic("idempotency-purge", 600, purge_expired_idempotency_keys)
 
 
 def list_jobs(
@@ -208,6 +236,15 @@ def list_jobs(
         stmt = stmt.where(OutboxMessage.status == status)
     with db.reader() as session:
         return [_info(row) for row in session.scalars(stmt)]
+
+
+def count_jobs(db: Database, *, tenant_id: str | None) -> dict[str, int]:
+    """How many messages sit in each status (the backlog), optionally of one tenant."""
+    stmt = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    if tenant_id is not None:
+        stmt = stmt.where(OutboxMessage.tenant_id == tenant_id)
+    with db.reader() as session:
+        return {str(status): int(count) for status, count in session.execute(stmt)}
 
 
 def retry_job(db: Database, *, tenant_id: str, job_id: str) -> JobInfo:

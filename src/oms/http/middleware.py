@@ -7,6 +7,7 @@ replayed to the route unchanged.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from datetime import timedelta
 from typing import Any
@@ -97,7 +98,12 @@ class TraceMiddleware:
 
 
 class BodyGuardMiddleware:
-    """Refuse bodies over the limit (413) and non-JSON bodies on the API (415); hash the body."""
+    """Guard the edge: NUL characters (422), bodies over the limit (413), non-JSON bodies on
+    the API (415). Hash the body for the audit log.
+
+    NUL is refused here, once for every route: no merchant text contains it, and PostgreSQL
+    cannot store it in a text column, so letting it through would only fail deeper.
+    """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int, form_paths: tuple[str, ...] = ()) -> None:
         self.app = app
@@ -105,7 +111,13 @@ class BodyGuardMiddleware:
         self.form_paths = form_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if _url_has_nul(scope):
+            await _send_problem(scope, receive, send, _nul_error("the URL"))
+            return
+        if scope["method"] not in _BODY_METHODS:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
@@ -115,6 +127,8 @@ class BodyGuardMiddleware:
             body, error = await self._read_body(receive)
         if error is None:
             error = self._check_content_type(scope, headers, body)
+        if error is None and _json_has_nul(body):
+            error = _nul_error("the body")
         if error is not None:
             await _send_problem(scope, receive, send, error)
             return
@@ -158,6 +172,34 @@ class BodyGuardMiddleware:
             f"send application/json, not {media_type or 'no content type'}",
             content_type=media_type or None,
         )
+
+
+def _nul_error(where: str) -> ValidationFailed:
+    return ValidationFailed(f"{where} contains a NUL character (U+0000)", reason="nul_character")
+
+
+def _url_has_nul(scope: Scope) -> bool:
+    return "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b"")
+
+
+def _json_has_nul(body: bytes) -> bool:
+    """True when a JSON body holds a string with U+0000 (only parsed when it might)."""
+    if b"\\u0000" not in body:
+        return False
+    try:
+        return _contains_nul(json.loads(body))
+    except ValueError:
+        return False  # not JSON: the route's own parsing answers that
+
+
+def _contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(v) for v in value)
+    return False
 
 
 def _replay(body: bytes) -> Receive:

@@ -7,6 +7,7 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
@@ -82,6 +83,13 @@ def install_problem_handlers(app: FastAPI) -> None:
                     for e in errors
                 ],
             )
+        return problem_response(error, trace=_trace_of(request), instance=request.url.path)
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> ProblemResponse:
+        # The database refused a value the schemas let through (a backstop, not a path).
+        log.warning("db.data_error", error=str(exc.orig)[:300])
+        error = ValidationFailed("a value was refused by the database", reason="data_error")
         return problem_response(error, trace=_trace_of(request), instance=request.url.path)
 
     @app.exception_handler(StarletteHTTPException)

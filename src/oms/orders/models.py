@@ -43,6 +43,8 @@ class Order(Base):
     buyer_phone_rev: Mapped[str | None] = mapped_column(String(32), nullable=True)
     shipping_address: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Set when the order needs a person: e.g. "stock_shortage" (paid, stock could not be had).
+    exception_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     payment_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -168,6 +168,7 @@ def _render(order: Order, lines: list[OrderLineOut], now: datetime) -> OrderOut:
         buyer=buyer,
         shipping_address=order.shipping_address,
         note=order.note,
+        exception_code=order.exception_code,
         lines=lines,
         allowed_events=allowed_events(status),
         timeout_pending=timeout_pending,

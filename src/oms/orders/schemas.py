@@ -73,6 +73,14 @@ class OrderCreate(_In):
     discount: Annotated[int, Field(ge=0, le=MAX_AMOUNT)] = 0
     placed_at: AwareDatetime | None = None
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    warehouse: (
+        Annotated[
+            str,
+            StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"),
+            Field(description="reserve from this warehouse only; default: all, by priority"),
+        ]
+        | None
+    ) = None
 
 
 class OrderEventIn(_In):
@@ -111,6 +119,7 @@ class OrderOut(BaseModel):
     buyer: dict[str, Any]
     shipping_address: dict[str, Any] | None
     note: str | None
+    exception_code: str | None
     lines: list[OrderLineOut]
     allowed_events: list[OrderEvent]
     timeout_pending: bool = Field(

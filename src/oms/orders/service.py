@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from oms.config import get_settings
 from oms.core import audit, outbox
 from oms.core.audit import Attempt, Outcome
 from oms.core.auth import ROLE_PERMISSIONS
@@ -23,6 +24,7 @@ from oms.core.errors import AppError, Forbidden
 from oms.core.ids import new_id
 from oms.core.models import AuditEntry, Tenant
 from oms.core.uow import Database, UnitOfWork
+from oms.inventory import reservations
 from oms.orders import events, states
 from oms.orders.errors import InvalidAmounts, OrderNotFound, VersionMismatch
 from oms.orders.models import Order, OrderLine
@@ -34,6 +36,8 @@ __all__ = ["PlacedOrder", "apply_event", "apply_payment_timeout", "place_order"]
 
 _AGGREGATE = "order"
 _TIMEOUT_SOURCE = "system:payment-timeout"
+STOCK_SHORTAGE = "stock_shortage"
+_RELEASING_EVENTS = frozenset({OrderEvent.CANCEL, OrderEvent.PAYMENT_TIMEOUT, OrderEvent.CLOSE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,15 @@ def _place_order_once(db: Database, actor: Actor, data: OrderCreate, subtotal: i
                 return PlacedOrder(order_out(uow.session, existing, now=now), created=False)
         tenant = _tenant(uow, actor.tenant_id)
         order = _insert_order(uow, tenant, data, subtotal=subtotal, now=now)
+        reservations.reserve_for_order(
+            uow,
+            actor,
+            order.id,
+            [(line.sku, line.qty) for line in data.lines],
+            warehouse=data.warehouse,
+            ttl=timedelta(seconds=get_settings().reservation_ttl_seconds),
+            now=now,
+        )
         _record(uow, actor, _create_attempt(order, Outcome.APPLIED, data), now)
         _publish_created(uow, order, now)
         uow.commit()
@@ -130,8 +143,11 @@ def _apply_event_once(
         decision = _decide(uow, actor, order, command, occurred_at)
         if decision.outcome == Outcome.APPLIED:
             assert decision.to_status is not None
-            _transition(uow, order, command.event, decision.to_status, now)
+            shortage = _stock_effect(uow, actor, order, command.event, now)
+            _transition(uow, order, command.event, decision.to_status, now, shortage=shortage)
             attempt = _with(attempt, to_status=order.status, version_after=order.version)
+            if shortage:
+                attempt = _with(attempt, details=attempt.details | {"stock_shortage": shortage})
         else:
             attempt = _with(
                 attempt,
@@ -189,6 +205,8 @@ def _materialise_due_timeout(uow: UnitOfWork, tenant_id: str, order: Order, now:
     if order.status != OrderStatus.PENDING_PAYMENT or order.payment_due_at > now:
         return False
     from_status = order.status
+    system = Actor.system(tenant_id, "payment-timeout")
+    reservations.release_for_order(uow, system, order.id, reason="payment_timeout", now=now)
     _transition(uow, order, OrderEvent.PAYMENT_TIMEOUT, OrderStatus.CANCELLED, now)
     attempt = Attempt(
         aggregate_type=_AGGREGATE,
@@ -202,16 +220,24 @@ def _materialise_due_timeout(uow: UnitOfWork, tenant_id: str, order: Order, now:
         reason="unpaid at the payment deadline",
         occurred_at=order.payment_due_at,
     )
-    _record(uow, Actor.system(tenant_id, "payment-timeout"), attempt, now)
+    _record(uow, system, attempt, now)
     return True
 
 
 def _transition(
-    uow: UnitOfWork, order: Order, event: OrderEvent, to_status: OrderStatus, now: datetime
+    uow: UnitOfWork,
+    order: Order,
+    event: OrderEvent,
+    to_status: OrderStatus,
+    now: datetime,
+    *,
+    shortage: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Write the status change with compare-and-set and publish it."""
+    """Write the status change with compare-and-set and publish it (and any stock shortage)."""
     values: dict[str, Any] = {"status": str(to_status), "version": order.version + 1}
     values["updated_at"] = now
+    if shortage:
+        values["exception_code"] = STOCK_SHORTAGE
     stamp = states.timestamp_field(event)
     if stamp is not None and getattr(order, stamp) is None:
         values[stamp] = now
@@ -246,6 +272,26 @@ def _transition(
         },
         now=now,
     )
+    if shortage:
+        outbox.enqueue(
+            uow.session,
+            tenant_id=order.tenant_id,
+            topic=events.ORDER_STOCK_SHORTAGE,
+            payload={"order_id": order.id, "order_no": order.order_no, "lines": shortage},
+            now=now,
+        )
+
+
+def _stock_effect(
+    uow: UnitOfWork, actor: Actor, order: Order, event: OrderEvent, now: datetime
+) -> list[dict[str, Any]]:
+    """Move the order's stock with its status; return the short lines of a failed deduction."""
+    if event == OrderEvent.PAY:
+        short = reservations.deduct_for_order(uow, actor, order.id, now=now)
+        return [{"sku": s.sku, "requested": s.requested, "available": s.available} for s in short]
+    if event in _RELEASING_EVENTS:
+        reservations.release_for_order(uow, actor, order.id, reason=str(event), now=now)
+    return []
 
 
 def _lock_order(uow: UnitOfWork, tenant_id: str, order_id: str) -> Order:

@@ -1,0 +1,44 @@
+"""How the console shows values: money, times in the tenant's zone, masked phones."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from oms.core.money import format_minor
+
+__all__ = ["day_bounds", "local_time", "mask_phone", "money"]
+
+_EMPTY = "—"
+
+
+def money(amount: int | None, currency: str = "CNY") -> str:
+    """``1234, "CNY"`` → ``¥12.34``."""
+    return _EMPTY if amount is None else format_minor(amount, currency)
+
+
+def local_time(when: datetime | None, timezone: str) -> str:
+    """An aware instant in the tenant's zone, as ``2026-01-24 13:22:07``."""
+    if when is None:
+        return _EMPTY
+    return when.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def mask_phone(phone: str | None) -> str:
+    """``13800138000`` → ``138****8000``: enough to recognise, not enough to call."""
+    if not phone:
+        return _EMPTY
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if len(digits) < 8:
+        return "****" + digits[-2:]
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
+def day_bounds(
+    first: date | None, last: date | None, timezone: str
+) -> tuple[datetime | None, datetime | None]:
+    """Whole local days [first 00:00, day after last 00:00) in ``timezone``, as aware times."""
+    zone = ZoneInfo(timezone)
+    start = datetime.combine(first, time.min, zone) if first else None
+    end = datetime.combine(last + timedelta(days=1), time.min, zone) if last else None
+    return start, end

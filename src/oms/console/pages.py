@@ -1,0 +1,52 @@
+"""What a role sees: the navigation and the event buttons of an order.
+
+Pure functions over the permission table (``core.auth``) and the transition table
+(``orders.states``), so the console never offers what the service would refuse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from oms.console.i18n import N_
+from oms.core.auth import ROLE_PERMISSIONS, Role
+from oms.orders.schemas import OrderOut
+from oms.orders.states import EVENT_PERMISSION, OrderEvent
+
+__all__ = ["NAVIGATION", "NavItem", "can", "event_actions", "navigation"]
+
+# Events that only the system sends; a person never gets a button for them.
+_SYSTEM_EVENTS = frozenset({OrderEvent.PAYMENT_TIMEOUT})
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    key: str
+    href: str
+    label: str
+    permission: str
+
+
+NAVIGATION = (
+    NavItem("orders", "/console/orders", N_("Orders"), "orders:read"),
+    NavItem("jobs", "/console/jobs", N_("Jobs"), "jobs:read"),
+)
+
+
+def can(role: str, permission: str) -> bool:
+    """True when ``role`` is a known role that ``permission`` is granted to."""
+    return role in {r.value for r in Role} and Role(role) in ROLE_PERMISSIONS[permission]
+
+
+def navigation(role: str) -> list[NavItem]:
+    """The pages ``role`` may open, in menu order."""
+    return [item for item in NAVIGATION if can(role, item.permission)]
+
+
+def event_actions(order: OrderOut, role: str) -> list[OrderEvent]:
+    """Events the table allows now and the role may send (never system-only events)."""
+    return [
+        event
+        for event in order.allowed_events
+        if event not in _SYSTEM_EVENTS and can(role, EVENT_PERMISSION[event])
+    ]

@@ -1,0 +1,111 @@
+"""Rendering console pages, including the error pages and the login form."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from oms.config import Settings
+from oms.console import formatting, i18n
+from oms.console.pages import navigation
+from oms.console.session import SESSION_COOKIE, anonymous_locale, login_csrf_token
+from oms.core.errors import AppError, AuthenticationRequired
+from oms.users import service as users
+from oms.users.schemas import SessionUser
+
+__all__ = ["console_error", "login_page", "render", "safe_next"]
+
+_LABELS: dict[str, Any] = {
+    "STATUS_LABELS": i18n.STATUS_LABELS,
+    "EVENT_LABELS": i18n.EVENT_LABELS,
+    "OUTCOME_LABELS": i18n.OUTCOME_LABELS,
+    "ROLE_LABELS": i18n.ROLE_LABELS,
+    "JOB_STATUS_LABELS": i18n.JOB_STATUS_LABELS,
+    "ERROR_MESSAGES": i18n.ERROR_MESSAGES,
+    "LOCALES": i18n.LOCALES,
+    "LANGUAGE_NAMES": i18n.LANGUAGE_NAMES,
+}
+
+
+def render(
+    request: Request,
+    template: str,
+    *,
+    user: SessionUser | None,
+    status_code: int = 200,
+    active: str = "",
+    locale: str | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """Render ``template`` in the user's language with the navigation of their role."""
+    settings: Settings = request.app.state.settings
+    chosen = locale or (user.locale if user else anonymous_locale(request))
+    env = i18n.environment(chosen if chosen in i18n.LOCALES else i18n.DEFAULT_LOCALE)
+    page = env.get_template(template).render(
+        **_LABELS,
+        request=request,
+        user=user,
+        nav=navigation(user.role) if user else [],
+        active=active,
+        locale=chosen,
+        tz=user.timezone if user else settings.default_timezone,
+        money=formatting.money,
+        local_time=formatting.local_time,
+        mask_phone=formatting.mask_phone,
+        **context,
+    )
+    return HTMLResponse(page, status_code=status_code)
+
+
+def safe_next(target: str | None) -> str:
+    """Only redirect within the console, never to another site (``//evil``)."""
+    if target and target.startswith("/console") and not target.startswith("//"):
+        return target
+    return "/console/orders"
+
+
+def login_page(
+    request: Request, *, next_url: str | None, error: AppError | None = None
+) -> HTMLResponse:
+    """The sign-in form, with its double-submit CSRF cookie."""
+    holder = Response()
+    token = login_csrf_token(request, holder)
+    response = render(
+        request,
+        "login.html",
+        user=None,
+        status_code=error.http_status if error else 200,
+        csrf_token=token,
+        next_url=safe_next(next_url),
+        error=error,
+    )
+    response.headers.append("set-cookie", holder.headers["set-cookie"])
+    return response
+
+
+async def console_error(request: Request, error: AppError) -> Response:
+    """Errors as people see them: sign-in redirects, flash messages, 403/404 pages."""
+    path = request.url.path
+    if isinstance(error, AuthenticationRequired):
+        target = path if request.method == "GET" else "/console/orders"
+        return RedirectResponse(f"/console/login?next={quote(target)}", status_code=303)
+    if path == "/console/login" and request.method == "POST":
+        return login_page(request, next_url=None, error=error)
+    user = await _optional_user(request)
+    if request.method == "POST" and error.http_status in (409, 422) and user is not None:
+        back = path.rsplit("/", 1)[0]
+        return RedirectResponse(f"{back}?error={quote(error.code)}", status_code=303)
+    return render(request, "error.html", user=user, status_code=error.http_status, error=error)
+
+
+async def _optional_user(request: Request) -> SessionUser | None:
+    try:
+        return await run_in_threadpool(
+            users.authenticate_session, request.app.state.db, request.cookies.get(SESSION_COOKIE)
+        )
+    except AuthenticationRequired:
+        return None

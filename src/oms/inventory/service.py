@@ -1,0 +1,221 @@
+"""Stock use cases: warehouses, movements from people and ERP/WMS, safety stock, the sweep."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from oms.core.context import Actor
+from oms.core.errors import Conflict, ValidationFailed
+from oms.core.uow import Database, UnitOfWork
+from oms.inventory import reservations
+from oms.inventory.errors import InsufficientStock, StockVersionMismatch, UnknownWarehouse
+from oms.inventory.models import Reservation, StockItem, Warehouse
+from oms.inventory.queries import stock_levels
+from oms.inventory.schemas import MovementIn, MovementOut, SafetyStockIn, WarehouseIn, WarehouseOut
+from oms.inventory.states import MANUAL_KINDS, MovementKind, ReservationStatus
+from oms.inventory.stock import Ref, apply_movement, available, lock_sku_rows
+
+__all__ = [
+    "DEFAULT_WAREHOUSE",
+    "apply_manual_movement",
+    "create_warehouse",
+    "record_movement",
+    "set_safety_stock",
+    "sweep_expired_reservations",
+]
+
+DEFAULT_WAREHOUSE = "main"
+
+
+def create_warehouse(db: Database, actor: Actor, data: WarehouseIn) -> WarehouseOut:
+    """Add a warehouse. Raises: ERR_CONFLICT (the code exists)."""
+    try:
+        with db.uow() as uow:
+            _add_warehouse(uow, actor.tenant_id, data.code, data.name, data.priority)
+            uow.commit()
+    except IntegrityError:
+        raise Conflict("a warehouse with this code exists", code=data.code) from None
+    return WarehouseOut(code=data.code, name=data.name, priority=data.priority)
+
+
+def record_movement(db: Database, actor: Actor, data: MovementIn) -> MovementOut:
+    """Post one movement (inbound, adjustment, deduct, return, correction) with optional CAS.
+
+    Raises: ERR_VALIDATION (kind or sign), ERR_STOCK_UNKNOWN_WAREHOUSE,
+    ERR_STOCK_VERSION_MISMATCH, ERR_STOCK_INSUFFICIENT.
+    """
+    for attempt in range(2):
+        try:
+            with db.uow() as uow:
+                entry_id = apply_manual_movement(uow, actor, data)
+                uow.commit()
+            break
+        except IntegrityError:
+            if attempt == 1:  # a concurrent first movement created the row; the retry finds it
+                raise
+    level = stock_levels(db, actor.tenant_id, [data.sku])[0]
+    return MovementOut(ledger_id=entry_id, stock=level)
+
+
+def apply_manual_movement(
+    uow: UnitOfWork, actor: Actor, data: MovementIn, *, reference: str | None = None
+) -> str:
+    """Post a movement inside the caller's unit of work; return its ledger id.
+
+    Raises: as ``record_movement``.
+    """
+    delta = _on_hand_delta(data.kind, data.qty)
+    now = uow.clock.now()
+    row = _movement_row(uow, actor, data, now)
+    _check_movement(row, data, delta)
+    ref = Ref("manual", reference or data.reference, data.reason)
+    return apply_movement(
+        uow,
+        row,
+        kind=data.kind,
+        delta_on_hand=delta,
+        delta_reserved=0,
+        ref=ref,
+        actor=actor,
+        now=now,
+    )
+
+
+def set_safety_stock(db: Database, actor: Actor, sku: str, data: SafetyStockIn) -> None:
+    """Set the units held back from sale for a SKU in a warehouse.
+
+    Raises: ERR_STOCK_UNKNOWN_WAREHOUSE, ERR_STOCK_VERSION_MISMATCH.
+    """
+    with db.uow() as uow:
+        now = uow.clock.now()
+        movement = MovementIn(
+            sku=sku, warehouse=data.warehouse, kind=MovementKind.CORRECTION, qty=0
+        )
+        row = _movement_row(uow, actor, movement, now)
+        _check_version(row, data.expected_version)
+        change = f"safety stock {row.safety_stock} → {data.safety_stock}"
+        apply_movement(
+            uow,
+            row,
+            kind=MovementKind.CORRECTION,
+            delta_on_hand=0,
+            delta_reserved=0,
+            ref=Ref("safety_stock", None, change),
+            actor=actor,
+            now=now,
+            safety_stock=data.safety_stock,
+        )
+        uow.commit()
+
+
+def sweep_expired_reservations(db: Database, *, limit: int = 500) -> int:
+    """Release overdue holds no order path has touched yet; return how many. Run by workers."""
+    now = db.clock.now()
+    with db.reader() as session:
+        due = session.execute(
+            select(Reservation.tenant_id, Reservation.sku)
+            .where(
+                Reservation.status == ReservationStatus.ACTIVE.value,
+                Reservation.expires_at <= now,
+            )
+            .distinct()
+            .limit(limit)
+        ).all()
+    expired = 0
+    for tenant_id, sku in due:
+        with db.uow() as uow:
+            actor = Actor.system(tenant_id, "reservation-sweep")
+            rows = lock_sku_rows(uow, tenant_id, [sku])
+            expired += reservations.expire_due(uow, actor, rows, now=uow.clock.now())
+            uow.commit()
+    return expired
+
+
+def _on_hand_delta(kind: MovementKind, qty: int) -> int:
+    if kind not in MANUAL_KINDS:
+        raise ValidationFailed(
+            f"{kind} movements come from orders, not from this API", kind=str(kind)
+        )
+    if kind in (MovementKind.ADJUSTMENT, MovementKind.CORRECTION):
+        if qty == 0:
+            raise ValidationFailed("an adjustment needs a non-zero quantity", field="qty")
+        return qty
+    if qty <= 0:
+        raise ValidationFailed(f"{kind} needs a positive quantity", field="qty")
+    return -qty if kind == MovementKind.DEDUCT else qty
+
+
+def _check_movement(row: StockItem, data: MovementIn, delta: int) -> None:
+    _check_version(row, data.expected_version)
+    if delta < 0 and -delta > available(row) + row.safety_stock:
+        raise InsufficientStock(
+            f"cannot remove {-delta} of {row.sku}: {row.on_hand - row.reserved} not held by orders",
+            lines=[{"sku": row.sku, "requested": -delta, "available": row.on_hand - row.reserved}],
+        )
+
+
+def _check_version(row: StockItem, expected: int | None) -> None:
+    if expected is not None and expected != row.version:
+        raise StockVersionMismatch(
+            f"the stock is at version {row.version}, not {expected}",
+            sku=row.sku,
+            warehouse=row.warehouse,
+            current_version=row.version,
+            expected_version=expected,
+            on_hand=row.on_hand,
+            reserved=row.reserved,
+            available=max(available(row), 0),
+        )
+
+
+def _movement_row(uow: UnitOfWork, actor: Actor, data: MovementIn, now: datetime) -> StockItem:
+    """Lock the SKU's row in the warehouse (bucket 0), creating warehouse and row if new."""
+    warehouse = data.warehouse or _default_warehouse(uow, actor.tenant_id)
+    rows = lock_sku_rows(uow, actor.tenant_id, [data.sku], warehouse)
+    reservations.expire_due(uow, actor, rows, now=now)
+    if rows:
+        return rows[0]
+    if uow.session.get(Warehouse, (actor.tenant_id, warehouse)) is None:
+        raise UnknownWarehouse(f"no warehouse {warehouse!r}", warehouse=warehouse)
+    uow.session.execute(
+        insert(StockItem).values(
+            tenant_id=actor.tenant_id,
+            sku=data.sku,
+            warehouse=warehouse,
+            bucket=0,
+            on_hand=0,
+            reserved=0,
+            safety_stock=0,
+            version=1,
+            updated_at=now,
+        )
+    )
+    return lock_sku_rows(uow, actor.tenant_id, [data.sku], warehouse)[0]
+
+
+def _default_warehouse(uow: UnitOfWork, tenant_id: str) -> str:
+    code = uow.session.scalar(
+        select(Warehouse.code)
+        .where(Warehouse.tenant_id == tenant_id)
+        .order_by(Warehouse.priority, Warehouse.code)
+        .limit(1)
+    )
+    if code is not None:
+        return code
+    _add_warehouse(uow, tenant_id, DEFAULT_WAREHOUSE, "默认仓 Main warehouse", 0)
+    return DEFAULT_WAREHOUSE
+
+
+def _add_warehouse(uow: UnitOfWork, tenant_id: str, code: str, name: str, priority: int) -> None:
+    uow.session.execute(
+        insert(Warehouse).values(
+            tenant_id=tenant_id,
+            code=code,
+            name=name,
+            priority=priority,
+            created_at=uow.clock.now(),
+        )
+    )

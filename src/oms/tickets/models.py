@@ -1,0 +1,54 @@
+"""Exception tickets: work a person must do, with its comments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKeyConstraint, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from oms.core.db import Base, JSONType, UTCDateTime
+
+__all__ = ["ExceptionTicket", "TicketComment"]
+
+
+class ExceptionTicket(Base):
+    """Something a person must look at: a stock shortage on a paid order, a shipment mismatch."""
+
+    __tablename__ = "exception_tickets"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+        Index("ix_exception_tickets_queue", "tenant_id", "status", "kind", "created_at"),
+        Index("ix_exception_tickets_order", "tenant_id", "order_id"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    order_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    assignee_role: Mapped[str] = mapped_column(String(32))
+    assignee: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    title: Mapped[str] = mapped_column(String(300))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class TicketComment(Base):
+    __tablename__ = "ticket_comments"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "ticket_id"], ["exception_tickets.tenant_id", "exception_tickets.id"]
+        ),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(String(36))
+    author: Mapped[str] = mapped_column(String(128))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

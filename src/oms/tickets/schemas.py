@@ -1,0 +1,51 @@
+"""Pydantic shapes of the tickets API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from oms.inventory.schemas import MovementIn
+
+__all__ = ["AssignIn", "CommentIn", "CommentOut", "ResolveIn", "TicketOut"]
+
+
+class AssignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    assignee: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class CommentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    body: Annotated[str, StringConstraints(min_length=1, max_length=5000)]
+
+
+class ResolveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    resolution: Annotated[str, StringConstraints(min_length=1, max_length=5000)]
+    corrections: list[MovementIn] = []
+
+
+class CommentOut(BaseModel):
+    id: str
+    author: str
+    body: str
+    created_at: datetime
+
+
+class TicketOut(BaseModel):
+    id: str
+    kind: str
+    status: str
+    order_id: str | None
+    assignee_role: str
+    assignee: str | None
+    title: str
+    details: dict[str, Any]
+    resolution: str | None
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    comments: list[CommentOut] = []

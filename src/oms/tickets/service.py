@@ -1,0 +1,191 @@
+"""Exception tickets: opened by other domains inside their transaction, worked by people."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from oms.core import outbox
+from oms.core.auth import ROLE_PERMISSIONS
+from oms.core.context import Actor
+from oms.core.errors import Forbidden
+from oms.core.ids import new_id
+from oms.core.uow import Database, UnitOfWork
+from oms.inventory.service import apply_manual_movement
+from oms.tickets.errors import TicketNotFound
+from oms.tickets.models import ExceptionTicket, TicketComment
+from oms.tickets.schemas import CommentOut, ResolveIn, TicketOut
+from oms.tickets.states import TicketKind, TicketStatus, check_ticket_transition
+
+__all__ = [
+    "ALERT_RAISED",
+    "add_comment",
+    "assign_ticket",
+    "get_ticket",
+    "list_tickets",
+    "open_ticket",
+    "resolve_ticket",
+]
+
+ALERT_RAISED = "alert.raised"
+
+
+def open_ticket(
+    uow: UnitOfWork,
+    *,
+    tenant_id: str,
+    kind: TicketKind,
+    order_id: str | None,
+    assignee_role: str,
+    title: str,
+    details: dict[str, Any],
+    now: datetime,
+) -> str:
+    """Open a ticket (or return the open one of the same kind for the order) and raise an alert.
+
+    An operation: it runs in the caller's unit of work.
+    """
+    if order_id is not None:
+        existing = uow.session.scalar(
+            select(ExceptionTicket.id).where(
+                ExceptionTicket.tenant_id == tenant_id,
+                ExceptionTicket.order_id == order_id,
+                ExceptionTicket.kind == kind.value,
+                ExceptionTicket.status != TicketStatus.RESOLVED.value,
+            )
+        )
+        if existing is not None:
+            return existing
+    ticket_id = new_id()
+    uow.session.execute(
+        insert(ExceptionTicket).values(
+            tenant_id=tenant_id,
+            id=ticket_id,
+            kind=kind.value,
+            status=TicketStatus.OPEN.value,
+            order_id=order_id,
+            assignee_role=assignee_role,
+            assignee=None,
+            title=title,
+            details=details,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    alert = {
+        "type": f"ticket.{kind.value}",
+        "ticket_id": ticket_id,
+        "order_id": order_id,
+        "title": title,
+        "severity": "high",
+    }
+    outbox.enqueue(uow.session, tenant_id=tenant_id, topic=ALERT_RAISED, payload=alert, now=now)
+    return ticket_id
+
+
+def list_tickets(
+    db: Database,
+    tenant_id: str,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    order_id: str | None = None,
+    limit: int = 100,
+) -> list[TicketOut]:
+    """Tickets oldest first (the queue order), optionally filtered."""
+    stmt = select(ExceptionTicket).where(ExceptionTicket.tenant_id == tenant_id)
+    if status:
+        stmt = stmt.where(ExceptionTicket.status == status)
+    if kind:
+        stmt = stmt.where(ExceptionTicket.kind == kind)
+    if order_id:
+        stmt = stmt.where(ExceptionTicket.order_id == order_id)
+    stmt = stmt.order_by(ExceptionTicket.created_at, ExceptionTicket.id).limit(limit)
+    with db.reader() as session:
+        return [TicketOut.model_validate(t, from_attributes=True) for t in session.scalars(stmt)]
+
+
+def get_ticket(db: Database, tenant_id: str, ticket_id: str) -> TicketOut:
+    """One ticket with its comments. Raises: ERR_TICKET_NOT_FOUND."""
+    with db.reader() as session:
+        ticket = session.get(ExceptionTicket, (tenant_id, ticket_id))
+        if ticket is None:
+            raise TicketNotFound(ticket_id=ticket_id)
+        comments = session.scalars(
+            select(TicketComment)
+            .where(TicketComment.tenant_id == tenant_id, TicketComment.ticket_id == ticket_id)
+            .order_by(TicketComment.created_at, TicketComment.id)
+        )
+        out = TicketOut.model_validate(ticket, from_attributes=True)
+        out.comments = [CommentOut.model_validate(c, from_attributes=True) for c in comments]
+    return out
+
+
+def assign_ticket(db: Database, actor: Actor, ticket_id: str, assignee: str) -> TicketOut:
+    """Give the ticket to someone. Raises: ERR_TICKET_NOT_FOUND, ERR_TICKET_INVALID_TRANSITION."""
+    with db.uow() as uow:
+        ticket = _ticket(uow, actor.tenant_id, ticket_id)
+        check_ticket_transition(ticket.status, TicketStatus.ASSIGNED)
+        ticket.status, ticket.assignee = TicketStatus.ASSIGNED.value, assignee
+        ticket.updated_at = uow.clock.now()
+        _comment(uow, actor, ticket_id, f"assigned to {assignee}")
+        uow.commit()
+    return get_ticket(db, actor.tenant_id, ticket_id)
+
+
+def add_comment(db: Database, actor: Actor, ticket_id: str, body: str) -> TicketOut:
+    """Comment on a ticket. Raises: ERR_TICKET_NOT_FOUND."""
+    with db.uow() as uow:
+        ticket = _ticket(uow, actor.tenant_id, ticket_id)
+        ticket.updated_at = uow.clock.now()
+        _comment(uow, actor, ticket_id, body)
+        uow.commit()
+    return get_ticket(db, actor.tenant_id, ticket_id)
+
+
+def resolve_ticket(db: Database, actor: Actor, ticket_id: str, data: ResolveIn) -> TicketOut:
+    """Close a ticket, posting its stock corrections as explicit movements in the same commit.
+
+    Raises: ERR_TICKET_NOT_FOUND, ERR_TICKET_INVALID_TRANSITION, and the stock errors of
+    the corrections.
+    """
+    with db.uow() as uow:
+        now = uow.clock.now()
+        ticket = _ticket(uow, actor.tenant_id, ticket_id)
+        check_ticket_transition(ticket.status, TicketStatus.RESOLVED)
+        if data.corrections and actor.role not in ROLE_PERMISSIONS["stock:write"]:
+            raise Forbidden("stock corrections need a role that writes stock")
+        for correction in data.corrections:
+            apply_manual_movement(uow, actor, correction, reference=f"ticket:{ticket_id}")
+        ticket.status, ticket.resolution = TicketStatus.RESOLVED.value, data.resolution
+        ticket.updated_at = ticket.resolved_at = now
+        _comment(uow, actor, ticket_id, f"resolved: {data.resolution}")
+        uow.commit()
+    return get_ticket(db, actor.tenant_id, ticket_id)
+
+
+def _ticket(uow: UnitOfWork, tenant_id: str, ticket_id: str) -> ExceptionTicket:
+    stmt = select(ExceptionTicket).where(
+        ExceptionTicket.tenant_id == tenant_id, ExceptionTicket.id == ticket_id
+    )
+    if uow.is_postgres:
+        stmt = stmt.with_for_update()
+    ticket = uow.session.scalars(stmt).first()
+    if ticket is None:
+        raise TicketNotFound(ticket_id=ticket_id)
+    return ticket
+
+
+def _comment(uow: UnitOfWork, actor: Actor, ticket_id: str, body: str) -> None:
+    uow.session.add(
+        TicketComment(
+            tenant_id=actor.tenant_id,
+            id=new_id(),
+            ticket_id=ticket_id,
+            author=actor.principal,
+            body=body,
+            created_at=uow.clock.now(),
+        )
+    )

@@ -1,0 +1,1 @@
+"""Console users: accounts, passwords, sessions and lock-out."""
