@@ -1,0 +1,1 @@
+"""Benchmarks for oms; run ``python -m bench.orders_bench`` (``make bench``)."""
