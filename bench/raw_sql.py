@@ -236,19 +236,21 @@ def _select_external(d: Dialect) -> str:
 @lru_cache
 def _select_tenant(d: Dialect) -> str:
     return (
-        "SELECT tenants.id, tenants.name, tenants.timezone, tenants.payment_timeout_seconds, "
-        f"tenants.created_at \nFROM tenants \nWHERE tenants.id = {d.p('pk_1', _V)}"
+        "SELECT tenants.id, tenants.timezone, tenants.payment_timeout_seconds "
+        f"\nFROM tenants \nWHERE tenants.id = {d.p('tenant_id', _V)}"
     )
 
 
 @lru_cache
 def _lock_stock(d: Dialect, skus: int) -> str:
-    columns = ", ".join(f"stock_items.{c}" for c in _STOCK_COLUMNS.split(", "))
+    columns = ", ".join(f"stock_items.{c}" for c in _STOCK_COLUMNS.split(", ")[:-1])
     return (
-        f"SELECT {columns} \nFROM stock_items \nWHERE stock_items.tenant_id = "
+        f"SELECT {columns}, warehouses.priority \nFROM stock_items JOIN warehouses ON "
+        "warehouses.tenant_id = stock_items.tenant_id AND warehouses.code = stock_items.warehouse"
+        f" \nWHERE stock_items.tenant_id = "
         f"{d.p('tenant_id_1', _V)} AND stock_items.sku IN ({d.in_list('sku_1', skus)}) "
         "ORDER BY stock_items.sku, stock_items.warehouse, stock_items.bucket"
-        + (" FOR UPDATE" if d.for_update else "")
+        + (" FOR UPDATE OF stock_items" if d.for_update else "")
     )
 
 
@@ -260,14 +262,6 @@ def _overdue_holds(d: Dialect, skus: int) -> str:
         f"AND stock_reservations.sku IN ({d.in_list('sku_1', skus)}) "
         f"AND stock_reservations.status = {d.p('status_1', _V)} "
         f"AND stock_reservations.expires_at <= {d.p('expires_at_1', _TS)}"
-    )
-
-
-@lru_cache
-def _warehouses(d: Dialect) -> str:
-    return (
-        "SELECT warehouses.code, warehouses.priority \nFROM warehouses \n"
-        f"WHERE warehouses.tenant_id = {d.p('tenant_id_1', _V)}"
     )
 
 
@@ -325,8 +319,8 @@ def _place(tx: _Tx, payload: dict[str, Any], actor: Actor, hold: timedelta) -> N
     key = {"channel_1": payload["channel"], "external_id_1": payload["external_id"]}
     if tx.rows(_select_external(d), {"tenant_id_1": tenant_id} | key):
         raise RuntimeError(f"duplicate external id {payload['external_id']}")
-    tenant = tx.rows(_select_tenant(d), {"pk_1": tenant_id})[0]
-    rows = build_order(payload, actor, now=now, timezone=tenant[2], payment_timeout_s=tenant[3])
+    tenant = tx.rows(_select_tenant(d), {"tenant_id": tenant_id})[0]
+    rows = build_order(payload, actor, now=now, timezone=tenant[1], payment_timeout_s=tenant[2])
     tx.run(d.insert("orders", _ORDER_COLUMNS), rows.order)
     tx.many(d.insert("order_lines", _LINE_COLUMNS), rows.lines)
     _reserve(tx, rows.order["id"], rows.lines, actor, now, hold)
@@ -353,10 +347,13 @@ def _reserve(
     overdue = {"tenant_id_1": tenant_id, "status_1": "active", "expires_at_1": now} | skus
     if tx.rows(_overdue_holds(d, len(skus)), overdue):
         raise RuntimeError("overdue stock holds: the benchmark does not expire them")
-    priorities = dict(tx.rows(_warehouses(d), {"tenant_id_1": tenant_id}))
-    stock.sort(key=lambda r: (priorities.get(r[2], 1 << 30), r[2], r[3]))
+    stock.sort(key=lambda r: (r[8], r[2], r[3]))
+    ledger: list[dict[str, Any]] = []
+    holds: list[dict[str, Any]] = []
     for row, qty in _allocate(demand, stock):
-        _hold(tx, row, qty, order_id, actor, now, now + hold)
+        _hold(tx, row, qty, order_id, actor, now, now + hold, ledger, holds)
+    tx.many(d.insert("stock_ledger", _LEDGER_COLUMNS), ledger)
+    tx.many(d.insert("stock_reservations", _RESERVATION_COLUMNS), holds)
 
 
 def _allocate(demand: dict[str, int], stock: list[Any]) -> list[tuple[Any, int]]:
@@ -382,8 +379,10 @@ def _hold(
     actor: Actor,
     now: datetime,
     expires_at: datetime,
+    ledger: list[dict[str, Any]],
+    holds: list[dict[str, Any]],
 ) -> None:
-    """One stock row: compare-and-set UPDATE, ledger entry, reservation."""
+    """One stock row: compare-and-set UPDATE now; its ledger entry and hold, batched."""
     d = tx.d
     tenant_id, sku, warehouse, bucket, on_hand, reserved, safety, version = row[:8]
     where = {"tenant_id_1": tenant_id, "sku_1": sku, "warehouse_1": warehouse}
@@ -392,13 +391,13 @@ def _hold(
     if tx.run(_update_stock(d), changed | where | {"bucket_1": bucket, "version_1": version}) != 1:
         raise RuntimeError(f"stock row of {sku} changed under a lock")
     stock = {"tenant_id": tenant_id, "sku": sku, "warehouse": warehouse, "bucket": bucket}
-    ledger = {"id": new_id(), "kind": "reserve", "delta_on_hand": 0, "delta_reserved": qty}
-    ledger |= {"on_hand_after": on_hand, "reserved_after": reserved + qty, "ref_type": "order"}
-    ledger |= {"ref_id": order_id, "reason": None, "actor": actor.principal, "trace_id": None}
-    tx.run(d.insert("stock_ledger", _LEDGER_COLUMNS), stock | ledger | {"created_at": now})
+    entry = {"id": new_id(), "kind": "reserve", "delta_on_hand": 0, "delta_reserved": qty}
+    entry |= {"on_hand_after": on_hand, "reserved_after": reserved + qty, "ref_type": "order"}
+    entry |= {"ref_id": order_id, "reason": None, "actor": actor.principal, "trace_id": None}
+    ledger.append(stock | entry | {"created_at": now})
     held = {"id": new_id(), "order_id": order_id, "qty": qty, "status": "active"}
     held |= {"expires_at": expires_at, "created_at": now, "closed_at": None}
-    tx.run(d.insert("stock_reservations", _RESERVATION_COLUMNS), stock | held)
+    holds.append(stock | held)
 
 
 # --- connections ---------------------------------------------------------------------------

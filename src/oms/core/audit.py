@@ -10,11 +10,16 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from oms.core.context import Actor
+from oms.core.db import table
 from oms.core.ids import new_id
 from oms.core.models import AuditEntry
 from oms.core.tracing import current_trace
 
 __all__ = ["Attempt", "Outcome", "record_attempt"]
+
+
+# One constant statement: SQLAlchemy compiles and caches it once, values travel as parameters.
+_INSERT = insert(table(AuditEntry))
 
 
 class Outcome:
@@ -70,5 +75,5 @@ def record_attempt(session: Session, actor: Actor, attempt: Attempt, *, now: dat
         occurred_at=attempt.occurred_at,
         recorded_at=now,
     )
-    session.execute(insert(AuditEntry).values(**values))
+    session.connection().execute(_INSERT, values)
     return entry_id

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -34,6 +35,13 @@ __all__ = [
     "get_tenant",
     "require",
 ]
+
+
+# Known keys are remembered for a few seconds per process, so a request does not pay a
+# database round trip to authenticate (twice, with Idempotency-Key). Only successful lookups
+# are cached; a revoked key stops working within this many seconds.
+KEY_CACHE_SECONDS = 10.0
+_KEY_CACHE: dict[bytes, tuple[float, Principal]] = {}
 
 
 class Role(StrEnum):
@@ -159,15 +167,25 @@ def authenticate_api_key(db: Database, api_key: str | None) -> Principal:
     """
     if not api_key:
         raise AuthenticationRequired("send Authorization: Bearer <api key>")
+    digest = hash_key(api_key)
+    cached = _KEY_CACHE.get(digest)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
     with db.reader() as session:
         row = session.execute(
             select(ApiKey.tenant_id, ApiKey.id, ApiKey.role).where(
-                ApiKey.key_hash == hash_key(api_key), ApiKey.revoked_at.is_(None)
+                ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None)
             )
         ).first()
     if row is None:
         raise AuthenticationRequired("unknown or revoked API key")
-    return Principal(tenant_id=row.tenant_id, principal=f"apikey:{row.id}", role=Role(row.role))
+    principal = Principal(
+        tenant_id=row.tenant_id, principal=f"apikey:{row.id}", role=Role(row.role)
+    )
+    if len(_KEY_CACHE) > 10_000:
+        _KEY_CACHE.clear()
+    _KEY_CACHE[digest] = (time.monotonic() + KEY_CACHE_SECONDS, principal)
+    return principal
 
 
 def get_tenant(db: Database, tenant_id: str) -> Tenant:

@@ -9,14 +9,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Base", "JSONType", "UTCDateTime", "is_postgres", "make_engine", "normalize_url"]
+__all__ = [
+    "Base",
+    "JSONType",
+    "UTCDateTime",
+    "is_postgres",
+    "make_engine",
+    "normalize_url",
+    "table",
+]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -58,6 +66,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def table(model: type[Base]) -> Table:
+    """The Core table of a mapped class, for constant statements on hot paths."""
+    found = model.__table__
+    assert isinstance(found, Table)
+    return found
+
+
 def normalize_url(url: str) -> str:
     """Accept plain ``postgresql://`` URLs and use the psycopg 3 driver for them."""
     for prefix in ("postgresql://", "postgres://"):
@@ -71,16 +86,24 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
         return _sqlite_engine(url, echo=echo)
+    # No pre-ping: it costs a round trip per unit of work. A connection that died with the
+    # server fails its first use and is dropped from the pool; recycling bounds their age.
     return create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, echo=echo
+        url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, echo=echo
     )
 
 
 def _sqlite_engine(url: str, *, echo: bool) -> Engine:
-    # NullPool: a connection per unit of work. SQLite connections are cheap, and this avoids
-    # sharing one connection between threads.
+    # A pool, not a connection per unit of work: closing the last connection checkpoints the
+    # WAL into the main file, which made every order pay for a checkpoint. A pooled
+    # connection is used by one thread at a time, so sharing across threads is safe.
     engine = create_engine(
-        url, echo=echo, poolclass=NullPool, connect_args={"check_same_thread": False}
+        url,
+        echo=echo,
+        poolclass=QueuePool,
+        pool_size=8,
+        max_overflow=32,
+        connect_args={"check_same_thread": False},
     )
 
     @event.listens_for(engine, "connect")

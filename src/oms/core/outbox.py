@@ -8,11 +8,15 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from oms.core.db import table
 from oms.core.ids import new_id
 from oms.core.models import OutboxMessage
 from oms.core.tracing import current_trace
 
 __all__ = ["MessageStatus", "enqueue"]
+
+
+_INSERT = insert(table(OutboxMessage))
 
 
 class MessageStatus:
@@ -51,5 +55,5 @@ def enqueue(
         traceparent=trace.child().traceparent if trace else None,
         created_at=now,
     )
-    session.execute(insert(OutboxMessage).values(**values))
+    session.connection().execute(_INSERT, values)
     return message_id

@@ -12,15 +12,25 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, bindparam, insert, select, update
 
 from oms.core.context import Actor
+from oms.core.db import table
 from oms.core.ids import new_id
 from oms.core.uow import UnitOfWork
 from oms.inventory.errors import InsufficientStock
-from oms.inventory.models import Reservation, StockItem, Warehouse
+from oms.inventory.models import Reservation
 from oms.inventory.states import MovementKind, ReservationStatus, check_reservation_transition
-from oms.inventory.stock import Ref, StockKey, apply_movement, available, lock_rows, lock_sku_rows
+from oms.inventory.stock import (
+    Change,
+    Ref,
+    StockKey,
+    StockRow,
+    apply_movements,
+    available,
+    lock_rows,
+    lock_sku_rows,
+)
 
 __all__ = [
     "ShortLine",
@@ -64,21 +74,14 @@ def reserve_for_order(
     demand = sum_demand(lines)
     rows = lock_sku_rows(uow, actor.tenant_id, demand, warehouse)
     expire_due(uow, actor, rows, now=now)
-    plan, short = _allocate(demand, _by_priority(uow, actor.tenant_id, rows))
+    plan, short = _allocate(demand, _by_priority(rows))
     if short:
         raise _insufficient(short)
-    for row, qty in plan:
-        apply_movement(
-            uow,
-            row,
-            kind=MovementKind.RESERVE,
-            delta_on_hand=0,
-            delta_reserved=qty,
-            ref=Ref("order", order_id),
-            actor=actor,
-            now=now,
-        )
-        _insert_reservation(uow, row, order_id, qty, ReservationStatus.ACTIVE, now + ttl, now)
+    ref = Ref("order", order_id)
+    changes = [Change(row, MovementKind.RESERVE, 0, qty, ref) for row, qty in plan]
+    apply_movements(uow, changes, actor=actor, now=now)
+    holds = [(row, qty, ReservationStatus.ACTIVE) for row, qty in plan]
+    _insert_reservations(uow, order_id, holds, expires_at=now + ttl, now=now)
 
 
 def release_for_order(
@@ -87,21 +90,14 @@ def release_for_order(
     """Give back every unit the order still holds; return how many units were released."""
     held = _reservations(uow, actor.tenant_id, order_id, ReservationStatus.ACTIVE)
     rows = lock_rows(uow, actor.tenant_id, (_key(r) for r in held))
-    released = 0
+    ref = Ref("order", order_id, reason)
+    changes = []
     for reservation in held:
         _close(uow, reservation, ReservationStatus.RELEASED, now)
-        apply_movement(
-            uow,
-            rows[_key(reservation)],
-            kind=MovementKind.RELEASE,
-            delta_on_hand=0,
-            delta_reserved=-reservation.qty,
-            ref=Ref("order", order_id, reason),
-            actor=actor,
-            now=now,
-        )
-        released += reservation.qty
-    return released
+        row = rows[_key(reservation)]
+        changes.append(Change(row, MovementKind.RELEASE, 0, -reservation.qty, ref))
+    apply_movements(uow, changes, actor=actor, now=now)
+    return sum(r.qty for r in held)
 
 
 def deduct_for_order(
@@ -119,78 +115,48 @@ def deduct_for_order(
     every = _reservations(uow, actor.tenant_id, order_id, None)
     holding = [r for r in every if r.status == ReservationStatus.ACTIVE]
     lapsed = sum_demand((r.sku, r.qty) for r in every if r.status == ReservationStatus.EXPIRED)
-    plan, short = _allocate(lapsed, _by_priority(uow, actor.tenant_id, rows))
+    plan, short = _allocate(lapsed, _by_priority(rows))
     if short:
         return short
-    by_key = {(r.sku, r.warehouse, r.bucket): r for r in rows}
+    by_key = {row.key: row for row in rows}
+    ref = Ref("order", order_id, "paid")
+    changes = []
     for reservation in holding:
         _close(uow, reservation, ReservationStatus.DEDUCTED, now)
-        _deduct(uow, actor, by_key[_key(reservation)], order_id, reservation.qty, True, now)
-    for row, qty in plan:
-        _deduct(uow, actor, row, order_id, qty, False, now)
-        _insert_reservation(uow, row, order_id, qty, ReservationStatus.DEDUCTED, now, now)
+        row, qty = by_key[_key(reservation)], reservation.qty
+        changes.append(Change(row, MovementKind.DEDUCT, -qty, -qty, ref))
+    changes += [Change(row, MovementKind.DEDUCT, -qty, 0, ref) for row, qty in plan]
+    apply_movements(uow, changes, actor=actor, now=now)
+    taken = [(row, qty, ReservationStatus.DEDUCTED) for row, qty in plan]
+    _insert_reservations(uow, order_id, taken, expires_at=now, now=now)
     return []
 
 
-def expire_due(uow: UnitOfWork, actor: Actor, rows: Sequence[StockItem], *, now: datetime) -> int:
+def expire_due(uow: UnitOfWork, actor: Actor, rows: Sequence[StockRow], *, now: datetime) -> int:
     """Release the overdue holds on these (locked) rows, writing ``expire`` ledger rows."""
     if not rows:
         return 0
-    by_key = {(r.sku, r.warehouse, r.bucket): r for r in rows}
-    overdue = uow.session.scalars(
-        select(Reservation).where(
-            Reservation.tenant_id == actor.tenant_id,
-            Reservation.sku.in_({r.sku for r in rows}),
-            Reservation.status == ReservationStatus.ACTIVE.value,
-            Reservation.expires_at <= now,
-        )
-    ).all()
-    expired = 0
+    by_key = {row.key: row for row in rows}
+    params = {"tenant_id": actor.tenant_id, "skus": sorted({r.sku for r in rows}), "now": now}
+    found = uow.session.connection().execute(_OVERDUE, params)
+    overdue = [_Hold(*row) for row in found]
+    changes = []
     for reservation in overdue:
         row = by_key.get(_key(reservation))
         if row is None:
             continue  # a warehouse this path did not lock; the sweep will get it
         _close(uow, reservation, ReservationStatus.EXPIRED, now)
-        apply_movement(
-            uow,
-            row,
-            kind=MovementKind.EXPIRE,
-            delta_on_hand=0,
-            delta_reserved=-reservation.qty,
-            ref=Ref("order", reservation.order_id, "reservation expired"),
-            actor=actor,
-            now=now,
-        )
-        expired += 1
-    return expired
-
-
-def _deduct(
-    uow: UnitOfWork,
-    actor: Actor,
-    row: StockItem,
-    order_id: str,
-    qty: int,
-    held: bool,
-    now: datetime,
-) -> None:
-    apply_movement(
-        uow,
-        row,
-        kind=MovementKind.DEDUCT,
-        delta_on_hand=-qty,
-        delta_reserved=-qty if held else 0,
-        ref=Ref("order", order_id, "paid"),
-        actor=actor,
-        now=now,
-    )
+        ref = Ref("order", reservation.order_id, "reservation expired")
+        changes.append(Change(row, MovementKind.EXPIRE, 0, -reservation.qty, ref))
+    apply_movements(uow, changes, actor=actor, now=now)
+    return len(changes)
 
 
 def _allocate(
-    demand: dict[str, int], rows: Sequence[StockItem]
-) -> tuple[list[tuple[StockItem, int]], list[ShortLine]]:
+    demand: dict[str, int], rows: Sequence[StockRow]
+) -> tuple[list[tuple[StockRow, int]], list[ShortLine]]:
     """Take each SKU's demand from its rows in priority order; report what cannot be met."""
-    plan: list[tuple[StockItem, int]] = []
+    plan: list[tuple[StockRow, int]] = []
     short: list[ShortLine] = []
     for sku, wanted in demand.items():
         candidates = [r for r in rows if r.sku == sku]
@@ -209,14 +175,8 @@ def _allocate(
     return plan, short
 
 
-def _by_priority(uow: UnitOfWork, tenant_id: str, rows: list[StockItem]) -> list[StockItem]:
-    if not rows:
-        return rows
-    found = uow.session.execute(
-        select(Warehouse.code, Warehouse.priority).where(Warehouse.tenant_id == tenant_id)
-    )
-    priorities = {code: priority for code, priority in found}
-    return sorted(rows, key=lambda r: (priorities.get(r.warehouse, 1 << 30), r.warehouse, r.bucket))
+def _by_priority(rows: list[StockRow]) -> list[StockRow]:
+    return sorted(rows, key=lambda r: (r.priority, r.warehouse, r.bucket))
 
 
 def _insufficient(short: list[ShortLine]) -> InsufficientStock:
@@ -227,60 +187,103 @@ def _insufficient(short: list[ShortLine]) -> InsufficientStock:
     )
 
 
+@dataclass(slots=True)
+class _Hold:
+    tenant_id: str
+    id: str
+    order_id: str
+    sku: str
+    warehouse: str
+    bucket: int
+    qty: int
+    status: str
+
+
+_HOLD_COLUMNS = (
+    Reservation.tenant_id,
+    Reservation.id,
+    Reservation.order_id,
+    Reservation.sku,
+    Reservation.warehouse,
+    Reservation.bucket,
+    Reservation.qty,
+    Reservation.status,
+)
+_INSERT_HOLD = insert(table(Reservation))
+_OVERDUE = (
+    select(*_HOLD_COLUMNS)
+    .where(
+        Reservation.tenant_id == bindparam("tenant_id"),
+        Reservation.sku.in_(bindparam("skus", expanding=True)),
+        Reservation.status == ReservationStatus.ACTIVE.value,
+        Reservation.expires_at <= bindparam("now"),
+    )
+    .order_by(Reservation.id)
+)
+
+
+def _select_reservations(uow: UnitOfWork, *where: ColumnElement[bool]) -> list[_Hold]:
+    stmt = select(*_HOLD_COLUMNS).where(*where).order_by(Reservation.id)
+    return [_Hold(*row) for row in uow.session.connection().execute(stmt)]
+
+
 def _reservations(
     uow: UnitOfWork, tenant_id: str, order_id: str, status: ReservationStatus | None
-) -> list[Reservation]:
-    stmt = select(Reservation).where(
-        Reservation.tenant_id == tenant_id, Reservation.order_id == order_id
-    )
+) -> list[_Hold]:
+    where = [Reservation.tenant_id == tenant_id, Reservation.order_id == order_id]
     if status is not None:
-        stmt = stmt.where(Reservation.status == status.value)
-    found = list(uow.session.scalars(stmt.order_by(Reservation.id)))
-    for reservation in found:
-        uow.session.expunge(reservation)
-    return found
+        where.append(Reservation.status == status.value)
+    return _select_reservations(uow, *where)
 
 
-def _insert_reservation(
+def _insert_reservations(
     uow: UnitOfWork,
-    row: StockItem,
     order_id: str,
-    qty: int,
-    status: ReservationStatus,
+    holds: list[tuple[StockRow, int, ReservationStatus]],
+    *,
     expires_at: datetime,
     now: datetime,
 ) -> None:
-    uow.session.execute(
-        insert(Reservation).values(
-            tenant_id=row.tenant_id,
-            id=new_id(),
-            order_id=order_id,
-            sku=row.sku,
-            warehouse=row.warehouse,
-            bucket=row.bucket,
-            qty=qty,
-            status=status.value,
-            expires_at=expires_at,
-            created_at=now,
-            closed_at=None if status == ReservationStatus.ACTIVE else now,
-        )
-    )
+    if not holds:
+        return
+    values = [
+        {
+            "tenant_id": row.tenant_id,
+            "id": new_id(),
+            "order_id": order_id,
+            "sku": row.sku,
+            "warehouse": row.warehouse,
+            "bucket": row.bucket,
+            "qty": qty,
+            "status": status.value,
+            "expires_at": expires_at,
+            "created_at": now,
+            "closed_at": None if status == ReservationStatus.ACTIVE else now,
+        }
+        for row, qty, status in holds
+    ]
+    uow.session.connection().execute(_INSERT_HOLD, values)
 
 
-def _close(uow: UnitOfWork, reservation: Reservation, to: ReservationStatus, now: datetime) -> None:
+def _close(uow: UnitOfWork, reservation: _Hold, to: ReservationStatus, now: datetime) -> None:
     check_reservation_transition(reservation.status, to)
-    uow.session.execute(
-        update(Reservation)
-        .where(
-            Reservation.tenant_id == reservation.tenant_id,
-            Reservation.id == reservation.id,
-            Reservation.status == ReservationStatus.ACTIVE.value,
-        )
-        .values(status=to.value, closed_at=now)
-        .execution_options(synchronize_session=False)
+    uow.session.connection().execute(
+        _CLOSE_HOLD,
+        {"k_tenant": reservation.tenant_id, "k_id": reservation.id, "status": to.value, "now": now},
     )
     reservation.status = to.value
 
 
-def _key(reservation: Reservation) -> StockKey:
+_CLOSE_HOLD = (
+    update(table(Reservation))
+    .where(
+        Reservation.tenant_id == bindparam("k_tenant"),
+        Reservation.id == bindparam("k_id"),
+        Reservation.status == ReservationStatus.ACTIVE.value,
+    )
+    .values(status=bindparam("status"), closed_at=bindparam("now"))
+)
+
+
+def _key(reservation: _Hold) -> StockKey:
     return (reservation.sku, reservation.warehouse, reservation.bucket)

@@ -16,7 +16,7 @@ from oms.inventory.models import Reservation, StockItem, Warehouse
 from oms.inventory.queries import stock_levels
 from oms.inventory.schemas import MovementIn, MovementOut, SafetyStockIn, WarehouseIn, WarehouseOut
 from oms.inventory.states import MANUAL_KINDS, MovementKind, ReservationStatus
-from oms.inventory.stock import Ref, apply_movement, available, lock_sku_rows
+from oms.inventory.stock import Ref, StockRow, apply_movement, available, lock_sku_rows
 
 __all__ = [
     "DEFAULT_WAREHOUSE",
@@ -148,7 +148,7 @@ def _on_hand_delta(kind: MovementKind, qty: int) -> int:
     return -qty if kind == MovementKind.DEDUCT else qty
 
 
-def _check_movement(row: StockItem, data: MovementIn, delta: int) -> None:
+def _check_movement(row: StockRow, data: MovementIn, delta: int) -> None:
     _check_version(row, data.expected_version)
     if delta < 0 and -delta > available(row) + row.safety_stock:
         raise InsufficientStock(
@@ -157,7 +157,7 @@ def _check_movement(row: StockItem, data: MovementIn, delta: int) -> None:
         )
 
 
-def _check_version(row: StockItem, expected: int | None) -> None:
+def _check_version(row: StockRow, expected: int | None) -> None:
     if expected is not None and expected != row.version:
         raise StockVersionMismatch(
             f"the stock is at version {row.version}, not {expected}",
@@ -171,7 +171,7 @@ def _check_version(row: StockItem, expected: int | None) -> None:
         )
 
 
-def _movement_row(uow: UnitOfWork, actor: Actor, data: MovementIn, now: datetime) -> StockItem:
+def _movement_row(uow: UnitOfWork, actor: Actor, data: MovementIn, now: datetime) -> StockRow:
     """Lock the SKU's row in the warehouse (bucket 0), creating warehouse and row if new."""
     warehouse = data.warehouse or _default_warehouse(uow, actor.tenant_id)
     rows = lock_sku_rows(uow, actor.tenant_id, [data.sku], warehouse)

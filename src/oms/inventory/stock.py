@@ -1,30 +1,93 @@
 """Low-level stock writes shared by every inventory use case.
 
-A stock row changes only through ``apply_movement``: one compare-and-set UPDATE on its version
-and one ledger row with the balances after, in the caller's transaction. Rows are locked in
-ascending key order (SKU, warehouse, bucket) so two transactions never wait on each other in a
-cycle.
+A stock row changes only through ``apply_movements``: one compare-and-set UPDATE per row on
+its version and one ledger row per change with the balances after, in the caller's
+transaction. Rows are locked in ascending key order (SKU, warehouse, bucket) so two
+transactions never wait on each other in a cycle.
+
+This is the hot path of every order, so it uses constant Core statements (compiled once,
+values passed as parameters) and plain rows rather than ORM objects.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, insert, select, tuple_, update
+from sqlalchemy import Select, and_, bindparam, insert, select, tuple_, update
 
 from oms.core.context import Actor
+from oms.core.db import table
 from oms.core.ids import new_id
 from oms.core.tracing import current_trace
 from oms.core.uow import UnitOfWork
 from oms.inventory.errors import StockVersionMismatch
-from oms.inventory.models import LedgerEntry, StockItem
+from oms.inventory.models import LedgerEntry, StockItem, Warehouse
 from oms.inventory.states import MovementKind
 
-__all__ = ["Ref", "StockKey", "apply_movement", "available", "lock_rows", "lock_sku_rows"]
+__all__ = [
+    "Change",
+    "Ref",
+    "StockKey",
+    "StockRow",
+    "apply_movement",
+    "apply_movements",
+    "available",
+    "lock_rows",
+    "lock_sku_rows",
+]
 
 StockKey = tuple[str, str, int]  # (sku, warehouse, bucket)
+_STOCK = table(StockItem)
+_ROW_COLUMNS = (
+    StockItem.tenant_id,
+    StockItem.sku,
+    StockItem.warehouse,
+    StockItem.bucket,
+    StockItem.on_hand,
+    StockItem.reserved,
+    StockItem.safety_stock,
+    StockItem.version,
+)
+_UPDATE = (
+    update(_STOCK)
+    .where(
+        _STOCK.c.tenant_id == bindparam("k_tenant"),
+        _STOCK.c.sku == bindparam("k_sku"),
+        _STOCK.c.warehouse == bindparam("k_warehouse"),
+        _STOCK.c.bucket == bindparam("k_bucket"),
+        _STOCK.c.version == bindparam("k_version"),
+    )
+    .values(
+        on_hand=bindparam("on_hand"),
+        reserved=bindparam("reserved"),
+        safety_stock=bindparam("safety_stock"),
+        version=bindparam("version"),
+        updated_at=bindparam("updated_at"),
+    )
+)
+_INSERT_LEDGER = insert(table(LedgerEntry))
+
+
+@dataclass(slots=True)
+class StockRow:
+    """A locked stock row, as this transaction sees it (updated as it is written)."""
+
+    tenant_id: str
+    sku: str
+    warehouse: str
+    bucket: int
+    on_hand: int
+    reserved: int
+    safety_stock: int
+    version: int
+    priority: int = 0
+
+    @property
+    def key(self) -> StockKey:
+        return (self.sku, self.warehouse, self.bucket)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,51 +99,86 @@ class Ref:
     reason: str | None = None
 
 
-def available(row: StockItem) -> int:
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One movement to apply to one locked row."""
+
+    row: StockRow
+    kind: MovementKind
+    delta_on_hand: int
+    delta_reserved: int
+    ref: Ref
+    safety_stock: int | None = None
+
+
+def available(row: StockRow) -> int:
     """Units that may still be sold from this row."""
     return row.on_hand - row.reserved - row.safety_stock
 
 
 def lock_sku_rows(
     uow: UnitOfWork, tenant_id: str, skus: Iterable[str], warehouse: str | None = None
-) -> list[StockItem]:
+) -> list[StockRow]:
     """Lock every stock row of ``skus`` (in one warehouse, or all), in key order."""
-    stmt = select(StockItem).where(
-        StockItem.tenant_id == tenant_id, StockItem.sku.in_(sorted(set(skus)))
-    )
-    if warehouse is not None:
-        stmt = stmt.where(StockItem.warehouse == warehouse)
-    return _locked(uow, stmt)
+    params: dict[str, Any] = {"tenant_id": tenant_id, "skus": sorted(set(skus))}
+    if warehouse is None:
+        stmt = _LOCK_SKUS_PG if uow.is_postgres else _LOCK_SKUS
+    else:
+        stmt = _LOCK_SKUS_IN_PG if uow.is_postgres else _LOCK_SKUS_IN
+        params["warehouse"] = warehouse
+    return [StockRow(*row) for row in uow.session.connection().execute(stmt, params)]
 
 
 def lock_rows(
     uow: UnitOfWork, tenant_id: str, keys: Iterable[StockKey]
-) -> dict[StockKey, StockItem]:
+) -> dict[StockKey, StockRow]:
     """Lock the given stock rows, in key order; missing keys are simply absent."""
     wanted = sorted(set(keys))
     if not wanted:
         return {}
-    stmt = select(StockItem).where(
-        StockItem.tenant_id == tenant_id,
-        tuple_(StockItem.sku, StockItem.warehouse, StockItem.bucket).in_(wanted),
+    stmt = _select_rows(tenant_id).where(
+        tuple_(_STOCK.c.sku, _STOCK.c.warehouse, _STOCK.c.bucket).in_(wanted)
     )
-    return {(r.sku, r.warehouse, r.bucket): r for r in _locked(uow, stmt)}
+    return {row.key: row for row in _locked(uow, stmt)}
 
 
-def _locked(uow: UnitOfWork, stmt: Select[StockItem]) -> list[StockItem]:
-    stmt = stmt.order_by(StockItem.sku, StockItem.warehouse, StockItem.bucket)
+def _select_rows(tenant_id: Any) -> Select[*tuple[Any, ...]]:
+    # The warehouse's priority comes with the row, so allocation needs no second query.
+    return (
+        select(*_ROW_COLUMNS, Warehouse.priority)
+        .join(
+            Warehouse,
+            and_(Warehouse.tenant_id == _STOCK.c.tenant_id, Warehouse.code == _STOCK.c.warehouse),
+        )
+        .where(_STOCK.c.tenant_id == tenant_id)
+    )
+
+
+def _order_and_lock(stmt: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
+    return stmt.order_by(_STOCK.c.sku, _STOCK.c.warehouse, _STOCK.c.bucket)
+
+
+# Constant statements for the order path: compiled once, values passed as parameters.
+_BY_SKUS = _select_rows(bindparam("tenant_id")).where(
+    _STOCK.c.sku.in_(bindparam("skus", expanding=True))
+)
+_BY_SKUS_IN = _BY_SKUS.where(_STOCK.c.warehouse == bindparam("warehouse"))
+_LOCK_SKUS = _order_and_lock(_BY_SKUS)
+_LOCK_SKUS_PG = _LOCK_SKUS.with_for_update(of=_STOCK)
+_LOCK_SKUS_IN = _order_and_lock(_BY_SKUS_IN)
+_LOCK_SKUS_IN_PG = _LOCK_SKUS_IN.with_for_update(of=_STOCK)
+
+
+def _locked(uow: UnitOfWork, stmt: Select[*tuple[Any, ...]]) -> list[StockRow]:
+    stmt = stmt.order_by(_STOCK.c.sku, _STOCK.c.warehouse, _STOCK.c.bucket)
     if uow.is_postgres:
-        stmt = stmt.with_for_update()
-    rows = list(uow.session.scalars(stmt))
-    for row in rows:
-        # Detached: writes go through apply_movement's compare-and-set, never an ORM flush.
-        uow.session.expunge(row)
-    return rows
+        stmt = stmt.with_for_update(of=_STOCK)
+    return [StockRow(*row) for row in uow.session.connection().execute(stmt)]
 
 
 def apply_movement(
     uow: UnitOfWork,
-    row: StockItem,
+    row: StockRow,
     *,
     kind: MovementKind,
     delta_on_hand: int,
@@ -90,67 +188,77 @@ def apply_movement(
     now: datetime,
     safety_stock: int | None = None,
 ) -> str:
-    """Change one stock row and append its ledger entry; return the entry id.
+    """Apply one movement; return its ledger id. Raises: as ``apply_movements``."""
+    change = Change(row, kind, delta_on_hand, delta_reserved, ref, safety_stock)
+    return apply_movements(uow, [change], actor=actor, now=now)[0]
 
-    Raises: ERR_STOCK_VERSION_MISMATCH when another writer changed the row first.
+
+def apply_movements(
+    uow: UnitOfWork, changes: Sequence[Change], *, actor: Actor, now: datetime
+) -> list[str]:
+    """Apply movements (CAS per row), then append all their ledger rows in one statement.
+
+    Raises: ERR_STOCK_VERSION_MISMATCH when another writer changed a row first.
     """
-    on_hand, reserved = row.on_hand + delta_on_hand, row.reserved + delta_reserved
-    result = uow.session.execute(
-        update(StockItem)
-        .where(
-            StockItem.tenant_id == row.tenant_id,
-            StockItem.sku == row.sku,
-            StockItem.warehouse == row.warehouse,
-            StockItem.bucket == row.bucket,
-            StockItem.version == row.version,
-        )
-        .values(
-            on_hand=on_hand,
-            reserved=reserved,
-            safety_stock=row.safety_stock if safety_stock is None else safety_stock,
-            version=row.version + 1,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise StockVersionMismatch("another writer changed the stock first", sku=row.sku)
-    row.on_hand, row.reserved, row.version, row.updated_at = on_hand, reserved, row.version + 1, now
-    if safety_stock is not None:
-        row.safety_stock = safety_stock
-    return _append_ledger(uow, row, kind, delta_on_hand, delta_reserved, ref, actor, now)
-
-
-def _append_ledger(
-    uow: UnitOfWork,
-    row: StockItem,
-    kind: MovementKind,
-    delta_on_hand: int,
-    delta_reserved: int,
-    ref: Ref,
-    actor: Actor,
-    now: datetime,
-) -> str:
+    connection = uow.session.connection()
     trace = current_trace()
-    entry_id = new_id()
-    uow.session.execute(
-        insert(LedgerEntry).values(
-            tenant_id=row.tenant_id,
-            id=entry_id,
-            sku=row.sku,
-            warehouse=row.warehouse,
-            bucket=row.bucket,
-            kind=str(kind),
-            delta_on_hand=delta_on_hand,
-            delta_reserved=delta_reserved,
-            on_hand_after=row.on_hand,
-            reserved_after=row.reserved,
-            ref_type=ref.type,
-            ref_id=ref.id,
-            reason=ref.reason,
-            actor=actor.principal,
-            trace_id=trace.trace_id if trace else None,
-            created_at=now,
-        )
+    entries: list[dict[str, Any]] = []
+    for change in changes:
+        _write_row(connection, change, now)
+        entries.append(_ledger_values(change, actor, trace.trace_id if trace else None, now))
+    if entries:
+        connection.execute(_INSERT_LEDGER, entries)
+    return [entry["id"] for entry in entries]
+
+
+def _write_row(connection: Any, change: Change, now: datetime) -> None:
+    row = change.row
+    on_hand, reserved = row.on_hand + change.delta_on_hand, row.reserved + change.delta_reserved
+    safety = row.safety_stock if change.safety_stock is None else change.safety_stock
+    result = connection.execute(
+        _UPDATE,
+        {
+            "k_tenant": row.tenant_id,
+            "k_sku": row.sku,
+            "k_warehouse": row.warehouse,
+            "k_bucket": row.bucket,
+            "k_version": row.version,
+            "on_hand": on_hand,
+            "reserved": reserved,
+            "safety_stock": safety,
+            "version": row.version + 1,
+            "updated_at": now,
+        },
     )
-    return entry_id
+    if result.rowcount != 1:
+        raise StockVersionMismatch("another writer changed the stock first", sku=row.sku)
+    row.on_hand, row.reserved, row.safety_stock, row.version = (
+        on_hand,
+        reserved,
+        safety,
+        row.version + 1,
+    )
+
+
+def _ledger_values(
+    change: Change, actor: Actor, trace_id: str | None, now: datetime
+) -> dict[str, Any]:
+    row = change.row
+    return {
+        "tenant_id": row.tenant_id,
+        "id": new_id(),
+        "sku": row.sku,
+        "warehouse": row.warehouse,
+        "bucket": row.bucket,
+        "kind": str(change.kind),
+        "delta_on_hand": change.delta_on_hand,
+        "delta_reserved": change.delta_reserved,
+        "on_hand_after": row.on_hand,
+        "reserved_after": row.reserved,
+        "ref_type": change.ref.type,
+        "ref_id": change.ref.id,
+        "reason": change.ref.reason,
+        "actor": actor.principal,
+        "trace_id": trace_id,
+        "created_at": now,
+    }

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from oms.config import get_settings
@@ -20,6 +20,7 @@ from oms.core import audit, outbox
 from oms.core.audit import Attempt, Outcome
 from oms.core.auth import ROLE_PERMISSIONS
 from oms.core.context import Actor
+from oms.core.db import table
 from oms.core.errors import AppError, Forbidden
 from oms.core.ids import new_id
 from oms.core.models import AuditEntry, Tenant
@@ -37,6 +38,14 @@ __all__ = ["PlacedOrder", "apply_event", "apply_payment_timeout", "place_order"]
 _AGGREGATE = "order"
 _TIMEOUT_SOURCE = "system:payment-timeout"
 STOCK_SHORTAGE = "stock_shortage"
+_ORDERS = table(Order)
+_INSERT_ORDER = insert(_ORDERS)
+_INSERT_LINES = insert(table(OrderLine))
+_EXTERNAL_ID = select(Order.id).where(
+    Order.tenant_id == bindparam("tenant_id"),
+    Order.channel == bindparam("channel"),
+    Order.external_id == bindparam("external_id"),
+)
 _RELEASING_EVENTS = frozenset({OrderEvent.CANCEL, OrderEvent.PAYMENT_TIMEOUT, OrderEvent.CLOSE})
 
 
@@ -320,24 +329,33 @@ def _applied_history(uow: UnitOfWork, order: Order) -> list[AppliedEvent]:
 
 
 def _find_external(uow: UnitOfWork, tenant_id: str, channel: str, external_id: str) -> Order | None:
-    return uow.session.scalars(
-        select(Order).where(
-            Order.tenant_id == tenant_id,
-            Order.channel == channel,
-            Order.external_id == external_id,
-        )
-    ).first()
+    # A constant statement for the common "not seen before" answer; the ORM load only on a hit.
+    key = {"tenant_id": tenant_id, "channel": channel, "external_id": external_id}
+    found = uow.session.connection().execute(_EXTERNAL_ID, key).scalar()
+    return None if found is None else uow.session.get(Order, (tenant_id, found))
 
 
-def _tenant(uow: UnitOfWork, tenant_id: str) -> Tenant:
-    tenant = uow.session.get(Tenant, tenant_id)
-    if tenant is None:
+@dataclass(frozen=True, slots=True)
+class _TenantSettings:
+    id: str
+    timezone: str
+    payment_timeout_seconds: int
+
+
+_TENANT_SETTINGS = select(Tenant.id, Tenant.timezone, Tenant.payment_timeout_seconds).where(
+    Tenant.id == bindparam("tenant_id")
+)
+
+
+def _tenant(uow: UnitOfWork, tenant_id: str) -> _TenantSettings:
+    found = uow.session.connection().execute(_TENANT_SETTINGS, {"tenant_id": tenant_id}).first()
+    if found is None:
         raise OrderNotFound("no such tenant", tenant_id=tenant_id)
-    return tenant
+    return _TenantSettings(*found)
 
 
 def _insert_order(
-    uow: UnitOfWork, tenant: Tenant, data: OrderCreate, *, subtotal: int, now: datetime
+    uow: UnitOfWork, tenant: _TenantSettings, data: OrderCreate, *, subtotal: int, now: datetime
 ) -> Order:
     phone = data.buyer.phone
     digits = "".join(ch for ch in phone if ch.isdigit()) if phone else None
@@ -367,10 +385,11 @@ def _insert_order(
         created_at=now,
         updated_at=now,
     )
-    columns = {c.key: getattr(order, c.key) for c in Order.__table__.columns}
-    uow.session.execute(insert(Order).values(**columns))
-    uow.session.execute(
-        insert(OrderLine),
+    columns = {c.key: getattr(order, c.key) for c in _ORDERS.columns}
+    connection = uow.session.connection()
+    connection.execute(_INSERT_ORDER, columns)
+    connection.execute(
+        _INSERT_LINES,
         [
             {
                 "tenant_id": tenant.id,
