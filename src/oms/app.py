@@ -17,6 +17,7 @@ from oms.core.db import make_engine
 from oms.core.jobs import Worker
 from oms.core.logging import configure_logging
 from oms.core.uow import Database
+from oms.fulfillment import api as fulfillment_api
 from oms.http import system_api
 from oms.http.middleware import BodyGuardMiddleware, IdempotencyMiddleware, TraceMiddleware
 from oms.http.problems import install_problem_handlers
@@ -84,6 +85,7 @@ def create_app(
     app.add_api_route("/", _to_console, include_in_schema=False)
     app.include_router(inventory_api.router)
     app.include_router(tickets_api.router)
+    app.include_router(fulfillment_api.router)
     app.add_middleware(
         IdempotencyMiddleware,
         ttl_seconds=settings.idempotency_ttl_seconds,

@@ -20,6 +20,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.browser.shortage import seed_shortage
 from tests.fixtures.orders import order_payload
 from tests.fixtures.server import free_port
 
@@ -46,6 +47,7 @@ class LiveConsole:
     ops_email: str
     warehouse_email: str
     orders: dict[str, dict[str, Any]]
+    shortage_order_id: str
 
 
 def _require_chromium() -> None:
@@ -120,7 +122,8 @@ def live_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveConso
         "OMS_LOG_LEVEL": "WARNING",
     }
     _oms(env, "migrate")
-    tenant = _oms(env, "tenants", "create", "--name", "浏览器测试店")
+    # Longer than a hold (15 min), so the seeded shortage order is paid, not timed out.
+    tenant = _oms(env, "tenants", "create", "--name", "浏览器测试店", "--payment-timeout", "3600")
     emails = {
         role: f"{role}-{tenant['tenant_id'][-6:]}@browser.test" for role in ("ops", "warehouse")
     }
@@ -150,8 +153,15 @@ def live_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveConso
     try:
         _wait_ready(url, process)
         orders = _seed_orders(url, tenant["api_key"])
+        shortage = seed_shortage(env["OMS_DATABASE_URL"], tenant["tenant_id"])
         yield LiveConsole(
-            url, tenant["tenant_id"], tenant["api_key"], emails["ops"], emails["warehouse"], orders
+            url,
+            tenant["tenant_id"],
+            tenant["api_key"],
+            emails["ops"],
+            emails["warehouse"],
+            orders,
+            shortage,
         )
     finally:
         process.terminate()

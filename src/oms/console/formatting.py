@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from oms.core.money import format_minor
 
-__all__ = ["day_bounds", "local_time", "mask_phone", "money"]
+__all__ = ["age", "day_bounds", "local_time", "mask_phone", "money"]
 
 _EMPTY = "—"
 
@@ -42,3 +42,16 @@ def day_bounds(
     start = datetime.combine(first, time.min, zone) if first else None
     end = datetime.combine(last + timedelta(days=1), time.min, zone) if last else None
     return start, end
+
+
+def age(since: datetime, until: datetime) -> tuple[int, str]:
+    """How long from ``since`` to ``until`` in its largest whole unit: ``(3, "hours")``.
+
+    Units are ``minutes``, ``hours`` and ``days``; the page words them in its language.
+    """
+    minutes = max(int((until - since).total_seconds() // 60), 0)
+    if minutes >= 24 * 60:
+        return minutes // (24 * 60), "days"
+    if minutes >= 60:
+        return minutes // 60, "hours"
+    return minutes, "minutes"

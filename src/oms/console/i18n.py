@@ -23,13 +23,20 @@ __all__ = [
     "DEFAULT_LOCALE",
     "ERROR_MESSAGES",
     "EVENT_LABELS",
+    "EXCEPTION_LABELS",
     "JOB_STATUS_LABELS",
     "LANGUAGE_NAMES",
+    "LEDGER_REF_LABELS",
     "LOCALES",
+    "MOVEMENT_KIND_LABELS",
     "N_",
     "OUTCOME_LABELS",
+    "RESERVATION_STATUS_LABELS",
     "ROLE_LABELS",
     "STATUS_LABELS",
+    "TICKET_DONE_LABELS",
+    "TICKET_KIND_LABELS",
+    "TICKET_STATUS_LABELS",
     "environment",
     "translations",
 ]
@@ -70,6 +77,7 @@ EVENT_LABELS = {
     "deliver": N_("Mark delivered"),
     "complete": N_("Confirm receipt"),
     "close": N_("Close (full refund)"),
+    "stock_compensation": N_("Stock shortage: holds released, ticket opened"),
 }
 OUTCOME_LABELS = {
     "applied": N_("Applied"),
@@ -91,6 +99,46 @@ JOB_STATUS_LABELS = {
     "done": N_("Done"),
     "dead": N_("Dead letter"),
 }
+MOVEMENT_KIND_LABELS = {
+    "inbound": N_("Inbound"),
+    "adjustment": N_("Stock-take adjustment"),
+    "reserve": N_("Reserve"),
+    "release": N_("Release hold"),
+    "expire": N_("Reservation expired"),
+    "deduct": N_("Deduction"),
+    "return": N_("Return to stock"),
+    "correction": N_("Correction"),
+}
+RESERVATION_STATUS_LABELS = {
+    "active": N_("Held"),
+    "released": N_("Released"),
+    "expired": N_("Expired"),
+    "deducted": N_("Deducted"),
+}
+TICKET_STATUS_LABELS = {
+    "open": N_("Open"),
+    "assigned": N_("Assigned"),
+    "resolved": N_("Resolved"),
+}
+TICKET_KIND_LABELS = {
+    "stock_shortage": N_("Stock shortage"),
+    "fulfilment_mismatch": N_("Fulfilment exception"),
+}
+TICKET_DONE_LABELS = {
+    "assigned": N_("Ticket assigned."),
+    "commented": N_("Comment added."),
+    "resolved": N_("Ticket resolved."),
+}
+# What caused a ledger row (its ``ref_type``).
+LEDGER_REF_LABELS = {
+    "order": N_("Order"),
+    "manual": N_("Manual entry"),
+    "safety_stock": N_("Safety stock"),
+}
+# An order's ``exception_code``: why it needs a person although its status looks normal.
+EXCEPTION_LABELS = {
+    "stock_shortage": N_("Stock shortage"),
+}
 # What a person reads for an error code; unknown codes fall back to the generic message.
 ERROR_MESSAGES = {
     "ERR_AUTH_INVALID_CREDENTIALS": N_("Wrong e-mail address or password."),
@@ -104,6 +152,13 @@ ERROR_MESSAGES = {
         "Someone else changed the order in the meantime. Check its current state and try again."
     ),
     "ERR_ORDER_NOT_FOUND": N_("No such order."),
+    "ERR_STOCK_INSUFFICIENT": N_("Not enough stock: units held by orders cannot be removed."),
+    "ERR_STOCK_VERSION_MISMATCH": N_(
+        "The stock changed since this page was loaded. Check the current figures and try again."
+    ),
+    "ERR_STOCK_UNKNOWN_WAREHOUSE": N_("No such warehouse."),
+    "ERR_TICKET_NOT_FOUND": N_("No such ticket."),
+    "ERR_TICKET_INVALID_TRANSITION": N_("The ticket is already resolved."),
     "ERR_NOT_FOUND": N_("Not found."),
     "ERR_CONFLICT": N_("This conflicts with the current state."),
     "ERR_VALIDATION": N_("The input is not valid."),

@@ -1,4 +1,4 @@
-"""What a role sees: the navigation and the event buttons of an order.
+"""What a role sees: the navigation, the event buttons of an order, and ``can`` for forms.
 
 Pure functions over the permission table (``core.auth``) and the transition table
 (``orders.states``), so the console never offers what the service would refuse.
@@ -10,13 +10,17 @@ from dataclasses import dataclass
 
 from oms.console.i18n import N_
 from oms.core.auth import ROLE_PERMISSIONS, Role
+from oms.inventory.states import MANUAL_KINDS, MovementKind
 from oms.orders.schemas import OrderOut
 from oms.orders.states import EVENT_PERMISSION, OrderEvent
 
-__all__ = ["NAVIGATION", "NavItem", "can", "event_actions", "navigation"]
+__all__ = ["MOVEMENT_FORM_KINDS", "NAVIGATION", "NavItem", "can", "event_actions", "navigation"]
 
 # Events that only the system sends; a person never gets a button for them.
 _SYSTEM_EVENTS = frozenset({OrderEvent.PAYMENT_TIMEOUT})
+
+# The kinds a person may post, in the order the movement forms offer them (inbound first).
+MOVEMENT_FORM_KINDS = tuple(kind.value for kind in MovementKind if kind in MANUAL_KINDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +33,8 @@ class NavItem:
 
 NAVIGATION = (
     NavItem("orders", "/console/orders", N_("Orders"), "orders:read"),
+    NavItem("stock", "/console/stock", N_("Stock"), "stock:read"),
+    NavItem("tickets", "/console/tickets", N_("Exception tickets"), "tickets:read"),
     NavItem("jobs", "/console/jobs", N_("Jobs"), "jobs:read"),
 )
 

@@ -3,18 +3,39 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from oms.console.pages import event_actions
+from oms.console.forms import TicketFilter
+from oms.console.pages import can, event_actions
 from oms.core import jobs
 from oms.core.jobs import JobInfo
 from oms.core.outbox import MessageStatus
 from oms.core.uow import Database
+from oms.inventory import queries as stock_queries
+from oms.inventory.schemas import LedgerOut, ReservationOut, StockLevel, WarehouseOut
 from oms.orders import queries as order_queries
 from oms.orders.schemas import OrderOut, TimelineEntry
 from oms.orders.states import OrderEvent
+from oms.tickets import service as tickets
+from oms.tickets.schemas import TicketOut
+from oms.tickets.states import TicketStatus
 from oms.users.schemas import SessionUser
 
-__all__ = ["JobsPage", "OrderDetail", "jobs_page", "order_detail"]
+__all__ = [
+    "JobsPage",
+    "OrderDetail",
+    "StockPage",
+    "TicketDetail",
+    "TicketQueue",
+    "jobs_page",
+    "order_detail",
+    "stock_page",
+    "ticket_detail",
+    "ticket_queue",
+]
+
+QUEUE_LIMIT = 100
+LEDGER_LIMIT = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +43,9 @@ class OrderDetail:
     order: OrderOut
     timeline: list[TimelineEntry]
     actions: list[OrderEvent]
+    reservations: list[ReservationOut]
+    open_tickets: list[TicketOut]
+    now: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,14 +54,47 @@ class JobsPage:
     dead: list[JobInfo]
 
 
+@dataclass(frozen=True, slots=True)
+class StockPage:
+    """Levels of the SKUs searched; with exactly one, its ledger and the movement form's data."""
+
+    levels: list[StockLevel]
+    ledger: list[LedgerOut]
+    warehouses: list[WarehouseOut]
+
+    @property
+    def single(self) -> StockLevel | None:
+        return self.levels[0] if len(self.levels) == 1 else None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketQueue:
+    tickets: list[TicketOut]
+    is_truncated: bool
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TicketDetail:
+    ticket: TicketOut
+    warehouses: list[WarehouseOut]
+    now: datetime
+
+
 def order_detail(db: Database, user: SessionUser, order_id: str) -> OrderDetail:
-    """An order, its provenance timeline and the events this user may apply now.
+    """An order, its provenance timeline, its stock holds, its open tickets and allowed events.
 
     Raises: ERR_ORDER_NOT_FOUND (also for another tenant's order).
     """
     order = order_queries.get_order(db, user.tenant_id, order_id)
     timeline = order_queries.order_timeline(db, user.tenant_id, order_id)
-    return OrderDetail(order, timeline, event_actions(order, user.role))
+    holds = stock_queries.order_reservations(db, user.tenant_id, order_id)
+    open_tickets = []
+    if can(user.role, "tickets:read"):
+        listed = tickets.list_tickets(db, user.tenant_id, order_id=order_id)
+        open_tickets = [t for t in listed if t.status != TicketStatus.RESOLVED]
+    actions = event_actions(order, user.role)
+    return OrderDetail(order, timeline, actions, holds, open_tickets, db.clock.now())
 
 
 def jobs_page(db: Database, user: SessionUser, *, limit: int = 100) -> JobsPage:
@@ -47,3 +104,43 @@ def jobs_page(db: Database, user: SessionUser, *, limit: int = 100) -> JobsPage:
         counts.setdefault(status, 0)
     dead = jobs.list_jobs(db, tenant_id=user.tenant_id, status=MessageStatus.DEAD, limit=limit)
     return JobsPage(counts, dead)
+
+
+def stock_page(db: Database, user: SessionUser, skus: list[str]) -> StockPage:
+    """Current levels (never cached: people act on them); one SKU adds ledger and warehouses."""
+    levels = stock_queries.stock_levels(db, user.tenant_id, skus) if skus else []
+    if len(levels) != 1:
+        return StockPage(levels, [], [])
+    entries = stock_queries.ledger(db, user.tenant_id, levels[0].sku, limit=LEDGER_LIMIT)
+    places = stock_queries.warehouses(db, user.tenant_id) if can(user.role, "stock:write") else []
+    return StockPage(levels, entries, places)
+
+
+def ticket_queue(db: Database, user: SessionUser, flt: TicketFilter) -> TicketQueue:
+    """Tickets oldest first, in any of the filter's statuses.
+
+    One read per status, merged: ``tickets.list_tickets`` filters by one status at a time.
+    """
+    found: list[TicketOut] = []
+    for status in flt.statuses or (None,):
+        found += tickets.list_tickets(
+            db,
+            user.tenant_id,
+            status=status,
+            kind=flt.kind,
+            order_id=flt.order_id,
+            limit=QUEUE_LIMIT + 1,
+        )
+    found.sort(key=lambda t: (t.created_at, t.id))
+    return TicketQueue(found[:QUEUE_LIMIT], len(found) > QUEUE_LIMIT, db.clock.now())
+
+
+def ticket_detail(db: Database, user: SessionUser, ticket_id: str) -> TicketDetail:
+    """A ticket with its comments, and the warehouses its correction form may pick from.
+
+    Raises: ERR_TICKET_NOT_FOUND (also for another tenant's ticket).
+    """
+    ticket = tickets.get_ticket(db, user.tenant_id, ticket_id)
+    may_correct = can(user.role, "tickets:write") and can(user.role, "stock:write")
+    places = stock_queries.warehouses(db, user.tenant_id) if may_correct else []
+    return TicketDetail(ticket, places, db.clock.now())

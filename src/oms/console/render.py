@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from oms.config import Settings
 from oms.console import formatting, i18n
-from oms.console.pages import navigation
+from oms.console.pages import MOVEMENT_FORM_KINDS, can, navigation
 from oms.console.session import SESSION_COOKIE, anonymous_locale, login_csrf_token
 from oms.core.errors import AppError, AuthenticationRequired
 from oms.users import service as users
@@ -25,6 +25,14 @@ _LABELS: dict[str, Any] = {
     "OUTCOME_LABELS": i18n.OUTCOME_LABELS,
     "ROLE_LABELS": i18n.ROLE_LABELS,
     "JOB_STATUS_LABELS": i18n.JOB_STATUS_LABELS,
+    "MOVEMENT_KIND_LABELS": i18n.MOVEMENT_KIND_LABELS,
+    "RESERVATION_STATUS_LABELS": i18n.RESERVATION_STATUS_LABELS,
+    "TICKET_STATUS_LABELS": i18n.TICKET_STATUS_LABELS,
+    "TICKET_KIND_LABELS": i18n.TICKET_KIND_LABELS,
+    "EXCEPTION_LABELS": i18n.EXCEPTION_LABELS,
+    "TICKET_DONE_LABELS": i18n.TICKET_DONE_LABELS,
+    "LEDGER_REF_LABELS": i18n.LEDGER_REF_LABELS,
+    "MOVEMENT_FORM_KINDS": MOVEMENT_FORM_KINDS,
     "ERROR_MESSAGES": i18n.ERROR_MESSAGES,
     "LOCALES": i18n.LOCALES,
     "LANGUAGE_NAMES": i18n.LANGUAGE_NAMES,
@@ -56,6 +64,8 @@ def render(
         money=formatting.money,
         local_time=formatting.local_time,
         mask_phone=formatting.mask_phone,
+        age=formatting.age,
+        can=lambda permission: user is not None and can(user.role, permission),
         **context,
     )
     return HTMLResponse(page, status_code=status_code)

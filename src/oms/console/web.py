@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import inspect
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from oms.config import Settings
-from oms.console import forms
+from oms.console import forms, stock_views, ticket_views
 from oms.console import queries as console_queries
+from oms.console.deps import Db, actor_of, see_other
 from oms.console.render import console_error, login_page, render, safe_next
 from oms.console.session import (
     LANG_COOKIE,
@@ -30,9 +32,7 @@ from oms.console.session import (
     set_session_cookie,
 )
 from oms.core import jobs
-from oms.core.context import Actor
-from oms.core.errors import AppError
-from oms.core.uow import Database
+from oms.core.errors import AppError, ValidationFailed
 from oms.orders import queries as order_queries
 from oms.orders import service as order_service
 from oms.users import service as users
@@ -46,28 +46,16 @@ JobsReader = Annotated[SessionUser, Depends(permitted("jobs:read"))]
 JobsRetrier = Annotated[SessionUser, Depends(posting_permitted("jobs:retry"))]
 
 
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
-Db = Annotated[Database, Depends(_db)]
-
-
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
 @router.get("")
 def home() -> RedirectResponse:
-    return _see_other("/console/orders")
+    return see_other("/console/orders")
 
 
 @router.get("/login")
 def login_form(request: Request, next: str | None = None, lang: str | None = None) -> Response:
     """The sign-in form; ``?lang=en`` switches its language before anyone signs in."""
     if lang in LOCALES:
-        response = _see_other(f"/console/login?{urlencode({'next': safe_next(next)})}")
+        response = see_other(f"/console/login?{urlencode({'next': safe_next(next)})}")
         response.set_cookie(LANG_COOKIE, lang, path="/console", samesite="lax")
         return response
     return login_page(request, next_url=next)
@@ -83,7 +71,7 @@ def login_submit(
 ) -> RedirectResponse:
     """Sign in; failures re-render the form (see ``render.console_error``)."""
     login = users.log_in(db, email=email, password=password)
-    response = _see_other(safe_next(next))
+    response = see_other(safe_next(next))
     set_session_cookie(request, response, login)
     return response
 
@@ -91,7 +79,7 @@ def login_submit(
 @router.post("/logout")
 def logout(request: Request, db: Db, user: PostingUser) -> RedirectResponse:
     users.log_out(db, request.cookies.get(SESSION_COOKIE))
-    response = _see_other("/console/login")
+    response = see_other("/console/login")
     clear_session_cookie(response)
     return response
 
@@ -105,7 +93,7 @@ def switch_language(
 ) -> RedirectResponse:
     """Store the user's language; every page after this renders in it."""
     users.set_locale(db, tenant_id=user.tenant_id, user_id=user.user_id, locale=locale)
-    return _see_other(safe_next(next))
+    return see_other(safe_next(next))
 
 
 @router.get("/orders", response_class=HTMLResponse)
@@ -187,10 +175,10 @@ def post_event(
 ) -> RedirectResponse:
     """Apply an event as this user; refusals are recorded and shown (403 page or flash)."""
     result = order_service.apply_event(
-        db, _actor(request, user), order_id, forms.event_command(event, expected_version)
+        db, actor_of(request, user), order_id, forms.event_command(event, expected_version)
     )
     query = urlencode({"done": event, "outcome": result.outcome})
-    return _see_other(f"/console/orders/{order_id}?{query}")
+    return see_other(f"/console/orders/{order_id}?{query}")
 
 
 @router.get("/jobs", response_class=HTMLResponse)
@@ -217,30 +205,33 @@ def retry_job(
 ) -> RedirectResponse:
     """Queue a dead letter again."""
     jobs.retry_job(db, tenant_id=user.tenant_id, job_id=job_id)
-    return _see_other(f"/console/jobs?{urlencode({'retried': job_id})}")
-
-
-def _actor(request: Request, user: SessionUser) -> Actor:
-    return Actor(
-        tenant_id=user.tenant_id,
-        principal=f"user:{user.user_id}",
-        role=user.role,
-        client_ip=request.client.host if request.client else None,
-        user_agent=request.headers.get("user-agent"),
-        body_sha256=getattr(request.state, "body_sha256", None),
-    )
+    return see_other(f"/console/jobs?{urlencode({'retried': job_id})}")
 
 
 def install(app: FastAPI) -> None:
     """Mount the console: static files, routes, and HTML error pages under /console."""
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")
-    app.include_router(router)
+    for pages in (router, stock_views.router, ticket_views.router):
+        app.include_router(pages)
     api_handler = app.exception_handlers[AppError]
+    api_invalid = app.exception_handlers[RequestValidationError]
 
     async def handle(request: Request, exc: Exception) -> Response:
         if request.url.path.startswith("/console") and isinstance(exc, AppError):
             return await console_error(request, exc)
-        response = api_handler(request, exc)
-        return await response if inspect.isawaitable(response) else response
+        return await _answer(api_handler, request, exc)
+
+    async def handle_invalid(request: Request, exc: Exception) -> Response:
+        # A form field the framework refused is a flash message too, not problem+json.
+        if request.url.path.startswith("/console"):
+            return await console_error(request, ValidationFailed("the form is not valid"))
+        return await _answer(api_invalid, request, exc)
 
     app.add_exception_handler(AppError, handle)
+    app.add_exception_handler(RequestValidationError, handle_invalid)
+
+
+async def _answer(handler: Any, request: Request, exc: Exception) -> Response:
+    response = handler(request, exc)
+    answer: Response = await response if inspect.isawaitable(response) else response
+    return answer

@@ -69,8 +69,8 @@ def apply_manual_movement(
     """
     delta = _on_hand_delta(data.kind, data.qty)
     now = uow.clock.now()
-    row = _movement_row(uow, actor, data, now)
-    _check_movement(row, data, delta)
+    row = _movement_row(uow, actor, data, now, data.expected_version)
+    _check_removal(row, delta)
     ref = Ref("manual", reference or data.reference, data.reason)
     return apply_movement(
         uow,
@@ -94,8 +94,7 @@ def set_safety_stock(db: Database, actor: Actor, sku: str, data: SafetyStockIn) 
         movement = MovementIn(
             sku=sku, warehouse=data.warehouse, kind=MovementKind.CORRECTION, qty=0
         )
-        row = _movement_row(uow, actor, movement, now)
-        _check_version(row, data.expected_version)
+        row = _movement_row(uow, actor, movement, now, data.expected_version)
         change = f"safety stock {row.safety_stock} → {data.safety_stock}"
         apply_movement(
             uow,
@@ -148,8 +147,7 @@ def _on_hand_delta(kind: MovementKind, qty: int) -> int:
     return -qty if kind == MovementKind.DEDUCT else qty
 
 
-def _check_movement(row: StockRow, data: MovementIn, delta: int) -> None:
-    _check_version(row, data.expected_version)
+def _check_removal(row: StockRow, delta: int) -> None:
     if delta < 0 and -delta > available(row) + row.safety_stock:
         raise InsufficientStock(
             f"cannot remove {-delta} of {row.sku}: {row.on_hand - row.reserved} not held by orders",
@@ -157,27 +155,36 @@ def _check_movement(row: StockRow, data: MovementIn, delta: int) -> None:
         )
 
 
-def _check_version(row: StockRow, expected: int | None) -> None:
-    if expected is not None and expected != row.version:
-        raise StockVersionMismatch(
-            f"the stock is at version {row.version}, not {expected}",
-            sku=row.sku,
-            warehouse=row.warehouse,
-            current_version=row.version,
-            expected_version=expected,
-            on_hand=row.on_hand,
-            reserved=row.reserved,
-            available=max(available(row), 0),
-        )
+def _check_version(row: StockRow | None, expected: int | None) -> None:
+    """Compare-and-set for external writers; a row that does not exist yet is version 0."""
+    current = row.version if row else 0
+    if expected is None or expected == current:
+        return
+    raise StockVersionMismatch(
+        f"the stock is at version {current}, not {expected}",
+        current_version=current,
+        expected_version=expected,
+        on_hand=row.on_hand if row else 0,
+        reserved=row.reserved if row else 0,
+        available=max(available(row), 0) if row else 0,
+    )
 
 
-def _movement_row(uow: UnitOfWork, actor: Actor, data: MovementIn, now: datetime) -> StockRow:
-    """Lock the SKU's row in the warehouse (bucket 0), creating warehouse and row if new."""
+def _movement_row(
+    uow: UnitOfWork, actor: Actor, data: MovementIn, now: datetime, expected_version: int | None
+) -> StockRow:
+    """Lock the SKU's row in the warehouse (bucket 0), creating warehouse and row if new.
+
+    The caller's ``expected_version`` is checked against the row as the caller saw it, before
+    overdue holds are released: that release is ours, not a concurrent change.
+    """
     warehouse = data.warehouse or _default_warehouse(uow, actor.tenant_id)
     rows = lock_sku_rows(uow, actor.tenant_id, [data.sku], warehouse)
-    reservations.expire_due(uow, actor, rows, now=now)
     if rows:
+        _check_version(rows[0], expected_version)
+        reservations.expire_due(uow, actor, rows, now=now)
         return rows[0]
+    _check_version(None, expected_version)
     if uow.session.get(Warehouse, (actor.tenant_id, warehouse)) is None:
         raise UnknownWarehouse(f"no warehouse {warehouse!r}", warehouse=warehouse)
     uow.session.execute(

@@ -17,9 +17,8 @@ from oms.core.context import Actor
 from oms.core.uow import Database
 from oms.inventory import reservations
 from oms.orders.models import Order
-from oms.tickets.models import ExceptionTicket
-from oms.tickets.service import open_ticket
-from oms.tickets.states import TicketKind, TicketStatus
+from oms.tickets.service import open_ticket, open_ticket_ids
+from oms.tickets.states import TicketKind
 
 __all__ = ["compensate_stock_shortage"]
 
@@ -32,9 +31,9 @@ def compensate_stock_shortage(
     Run by the ``order.stock_shortage`` job.
     """
     with db.uow() as uow:
-        existing = _open_ticket(uow.session, tenant_id, order_id)
-        if existing is not None:
-            return existing
+        existing = open_ticket_ids(uow, tenant_id, order_id, TicketKind.STOCK_SHORTAGE)
+        if existing:
+            return existing[0]
         now = uow.clock.now()
         system = Actor.system(tenant_id, "stock-compensation")
         order_no = uow.session.scalar(
@@ -66,15 +65,3 @@ def compensate_stock_shortage(
         audit.record_attempt(uow.session, system, attempt, now=now)
         uow.commit()
         return ticket_id
-
-
-def _open_ticket(session: Any, tenant_id: str, order_id: str) -> str | None:
-    found: str | None = session.scalar(
-        select(ExceptionTicket.id).where(
-            ExceptionTicket.tenant_id == tenant_id,
-            ExceptionTicket.order_id == order_id,
-            ExceptionTicket.kind == TicketKind.STOCK_SHORTAGE.value,
-            ExceptionTicket.status != TicketStatus.RESOLVED.value,
-        )
-    )
-    return found

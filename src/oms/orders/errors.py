@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from oms.core.errors import AppError
 
-__all__ = ["IllegalTransition", "InvalidAmounts", "OrderNotFound", "VersionMismatch"]
+__all__ = [
+    "FulfilmentBlocked",
+    "IllegalTransition",
+    "InvalidAmounts",
+    "OrderNotFound",
+    "VersionMismatch",
+]
 
 
 class OrderNotFound(AppError):
@@ -29,3 +35,9 @@ class InvalidAmounts(AppError):
     code = "ERR_ORDER_INVALID_AMOUNTS"
     http_status = 422
     title = "The order's amounts do not add up"
+
+
+class FulfilmentBlocked(AppError):
+    code = "ERR_ORDER_FULFILMENT_BLOCKED"
+    http_status = 409
+    title = "An open fulfilment exception ticket keeps this order from shipping"

@@ -6,13 +6,11 @@ an order leaves an audit entry, including attempts that are refused.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from oms.config import get_settings
@@ -20,32 +18,33 @@ from oms.core import audit, outbox
 from oms.core.audit import Attempt, Outcome
 from oms.core.auth import ROLE_PERMISSIONS
 from oms.core.context import Actor
-from oms.core.db import table
 from oms.core.errors import AppError, Forbidden
-from oms.core.ids import new_id
-from oms.core.models import AuditEntry, Tenant
+from oms.core.models import AuditEntry
 from oms.core.uow import Database, UnitOfWork
 from oms.inventory import reservations
-from oms.orders import events, states
-from oms.orders.errors import InvalidAmounts, OrderNotFound, VersionMismatch
+from oms.orders import events, placement, states
+from oms.orders.errors import FulfilmentBlocked, InvalidAmounts, OrderNotFound, VersionMismatch
 from oms.orders.models import Order, OrderLine
 from oms.orders.queries import order_out
-from oms.orders.schemas import EventResult, OrderCreate, OrderEventIn, OrderLineOut, OrderOut
+from oms.orders.schemas import EventResult, OrderCreate, OrderEventIn, OrderOut
 from oms.orders.states import AppliedEvent, OrderEvent, OrderStatus
+from oms.tickets.service import open_ticket_ids
+from oms.tickets.states import TicketKind
 
-__all__ = ["PlacedOrder", "apply_event", "apply_payment_timeout", "place_order"]
+__all__ = [
+    "FulfilmentView",
+    "PlacedOrder",
+    "apply_event",
+    "apply_event_in",
+    "apply_payment_timeout",
+    "fulfilment_view",
+    "place_order",
+]
 
 _AGGREGATE = "order"
 _TIMEOUT_SOURCE = "system:payment-timeout"
 STOCK_SHORTAGE = "stock_shortage"
-_ORDERS = table(Order)
-_INSERT_ORDER = insert(_ORDERS)
-_INSERT_LINES = insert(table(OrderLine))
-_EXTERNAL_ID = select(Order.id).where(
-    Order.tenant_id == bindparam("tenant_id"),
-    Order.channel == bindparam("channel"),
-    Order.external_id == bindparam("external_id"),
-)
+_SHIPPING_EVENTS = frozenset({OrderEvent.SHIP, OrderEvent.PARTIAL_SHIP})
 _RELEASING_EVENTS = frozenset({OrderEvent.CANCEL, OrderEvent.PAYMENT_TIMEOUT, OrderEvent.CLOSE})
 
 
@@ -90,13 +89,15 @@ def _place_order_once(db: Database, actor: Actor, data: OrderCreate, subtotal: i
     with db.uow() as uow:
         now = uow.clock.now()
         if data.external_id is not None:
-            existing = _find_external(uow, actor.tenant_id, data.channel, data.external_id)
+            existing = placement.find_external(uow, actor.tenant_id, data.channel, data.external_id)
             if existing is not None:
-                _record(uow, actor, _create_attempt(existing, Outcome.DUPLICATE, data), now)
+                _record(
+                    uow, actor, placement.create_attempt(existing, Outcome.DUPLICATE, data), now
+                )
                 uow.commit()
                 return PlacedOrder(order_out(uow.session, existing, now=now), created=False)
-        tenant = _tenant(uow, actor.tenant_id)
-        order = _insert_order(uow, tenant, data, subtotal=subtotal, now=now)
+        tenant = placement.tenant_settings(uow, actor.tenant_id)
+        order = placement.insert_order(uow, tenant, data, subtotal=subtotal, now=now)
         reservations.reserve_for_order(
             uow,
             actor,
@@ -106,10 +107,10 @@ def _place_order_once(db: Database, actor: Actor, data: OrderCreate, subtotal: i
             ttl=timedelta(seconds=get_settings().reservation_ttl_seconds),
             now=now,
         )
-        _record(uow, actor, _create_attempt(order, Outcome.APPLIED, data), now)
-        _publish_created(uow, order, now)
+        _record(uow, actor, placement.create_attempt(order, Outcome.APPLIED, data), now)
+        placement.publish_created(uow, order, now)
         uow.commit()
-        lines = _lines_out(data)
+        lines = placement.lines_out(data)
         return PlacedOrder(order_out(uow.session, order, now=now, lines=lines), created=True)
 
 
@@ -119,62 +120,94 @@ def apply_event(db: Database, actor: Actor, order_id: str, command: OrderEventIn
     Duplicates and stale events answer normally and change nothing; refused attempts are
     recorded and raised.
     Raises: ERR_ORDER_NOT_FOUND, ERR_AUTH_FORBIDDEN, ERR_ORDER_ILLEGAL_TRANSITION,
-    ERR_ORDER_VERSION_MISMATCH.
+    ERR_ORDER_VERSION_MISMATCH, ERR_ORDER_FULFILMENT_BLOCKED.
     """
     try:
-        return _apply_event_once(db, actor, order_id, command)
+        with db.uow() as uow:
+            result, error = apply_event_in(uow, actor, order_id, command)
+            uow.commit()
     except _LostRace as lost:
         # Rolled back: record the refusal on its own, as the attempt's only trace.
         error = VersionMismatch("another writer changed the order first")
         _record_refusal(db, actor, lost.attempt, error)
         raise error from None
+    if error is not None:
+        raise error
+    return result
 
 
-def _apply_event_once(
-    db: Database, actor: Actor, order_id: str, command: OrderEventIn
-) -> EventResult:
-    with db.uow() as uow:
-        now = uow.clock.now()
-        order = _lock_order(uow, actor.tenant_id, order_id)
-        _materialise_due_timeout(uow, actor.tenant_id, order, now)
-        occurred_at = command.occurred_at or now
-        attempt = Attempt(
-            aggregate_type=_AGGREGATE,
-            aggregate_id=order.id,
-            event=str(command.event),
-            outcome=Outcome.APPLIED,
-            from_status=order.status,
-            source=command.source,
-            reason=command.reason,
-            occurred_at=occurred_at,
-            details={"expected_version": command.expected_version},
-        )
-        decision = _decide(uow, actor, order, command, occurred_at)
-        if decision.outcome == Outcome.APPLIED:
-            assert decision.to_status is not None
-            shortage = _stock_effect(uow, actor, order, command.event, now)
-            _transition(uow, order, command.event, decision.to_status, now, shortage=shortage)
-            attempt = _with(attempt, to_status=order.status, version_after=order.version)
-            if shortage:
-                attempt = _with(attempt, details=attempt.details | {"stock_shortage": shortage})
-        else:
-            attempt = _with(
-                attempt,
-                outcome=decision.outcome,
-                error_code=decision.error.code if decision.error else None,
-                version_after=order.version,
-            )
-        entry_id = _record(uow, actor, attempt, now)
-        uow.commit()
-        if decision.error is not None:
-            raise decision.error
-        return EventResult(
+def apply_event_in(
+    uow: UnitOfWork, actor: Actor, order_id: str, command: OrderEventIn
+) -> tuple[EventResult, AppError | None]:
+    """Apply an event (or record its refusal) inside the caller's unit of work.
+
+    An operation for other domains' use cases (a shipment and the status it causes commit
+    together). Returns the result and, for a refusal, the error the caller should raise after
+    committing, so the refusal stays on the timeline.
+    """
+    now = uow.clock.now()
+    order = _lock_order(uow, actor.tenant_id, order_id)
+    _materialise_due_timeout(uow, actor.tenant_id, order, now)
+    occurred_at = command.occurred_at or now
+    attempt = Attempt(
+        aggregate_type=_AGGREGATE,
+        aggregate_id=order.id,
+        event=str(command.event),
+        outcome=Outcome.APPLIED,
+        from_status=order.status,
+        source=command.source,
+        reason=command.reason,
+        occurred_at=occurred_at,
+        details={"expected_version": command.expected_version},
+    )
+    decision = _decide(uow, actor, order, command, occurred_at)
+    if decision.outcome == Outcome.APPLIED:
+        assert decision.to_status is not None
+        shortage = _stock_effect(uow, actor, order, command.event, now)
+        _transition(uow, order, command.event, decision.to_status, now, shortage=shortage)
+        attempt = _with(attempt, to_status=order.status, version_after=order.version)
+        if shortage:
+            attempt = _with(attempt, details=attempt.details | {"stock_shortage": shortage})
+    else:
+        attempt = _with(
+            attempt,
             outcome=decision.outcome,
-            duplicate=decision.outcome == Outcome.DUPLICATE,
-            stale=decision.outcome == Outcome.STALE,
-            entry_id=entry_id,
-            order=order_out(uow.session, order, now=now),
+            error_code=decision.error.code if decision.error else None,
+            version_after=order.version,
         )
+    entry_id = _record(uow, actor, attempt, now)
+    result = EventResult(
+        outcome=decision.outcome,
+        duplicate=decision.outcome == Outcome.DUPLICATE,
+        stale=decision.outcome == Outcome.STALE,
+        entry_id=entry_id,
+        order=order_out(uow.session, order, now=now),
+    )
+    return result, decision.error
+
+
+@dataclass(frozen=True, slots=True)
+class FulfilmentView:
+    """What fulfilment needs of an order: its number, status and lines (SKU, qty)."""
+
+    order_no: str
+    status: str
+    lines: list[tuple[str, int]]
+
+
+def fulfilment_view(uow: UnitOfWork, tenant_id: str, order_id: str) -> FulfilmentView:
+    """Lock the order and read it for a shipment, in the caller's unit of work.
+
+    Raises: ERR_ORDER_NOT_FOUND.
+    """
+    order = _lock_order(uow, tenant_id, order_id)
+    _materialise_due_timeout(uow, tenant_id, order, uow.clock.now())
+    lines = uow.session.execute(
+        select(OrderLine.sku, OrderLine.qty).where(
+            OrderLine.tenant_id == tenant_id, OrderLine.order_id == order_id
+        )
+    )
+    return FulfilmentView(order.order_no, order.status, [(sku, qty) for sku, qty in lines])
 
 
 def apply_payment_timeout(db: Database, *, tenant_id: str, order_id: str) -> bool:
@@ -196,8 +229,13 @@ def _decide(
 ) -> states.Decision:
     permission = states.EVENT_PERMISSION[command.event]
     if actor.role != "system" and actor.role not in ROLE_PERMISSIONS[permission]:
-        error = Forbidden(f"role {actor.role} may not {command.event}", permission=permission)
-        return states.Decision(Outcome.REJECTED, error=error)
+        forbidden = Forbidden(f"role {actor.role} may not {command.event}", permission=permission)
+        return states.Decision(Outcome.REJECTED, error=forbidden)
+    if command.event in _SHIPPING_EVENTS:
+        blocking = open_ticket_ids(uow, order.tenant_id, order.id, TicketKind.FULFILMENT_MISMATCH)
+        if blocking:
+            blocked = FulfilmentBlocked("resolve the fulfilment ticket first", ticket_ids=blocking)
+            return states.Decision(Outcome.REJECTED, error=blocked)
     return states.decide(
         event=command.event,
         status=OrderStatus(order.status),
@@ -326,142 +364,6 @@ def _applied_history(uow: UnitOfWork, order: Order) -> list[AppliedEvent]:
         )
     )
     return [AppliedEvent(r.event, r.source, r.occurred_at) for r in rows]
-
-
-def _find_external(uow: UnitOfWork, tenant_id: str, channel: str, external_id: str) -> Order | None:
-    # A constant statement for the common "not seen before" answer; the ORM load only on a hit.
-    key = {"tenant_id": tenant_id, "channel": channel, "external_id": external_id}
-    found = uow.session.connection().execute(_EXTERNAL_ID, key).scalar()
-    return None if found is None else uow.session.get(Order, (tenant_id, found))
-
-
-@dataclass(frozen=True, slots=True)
-class _TenantSettings:
-    id: str
-    timezone: str
-    payment_timeout_seconds: int
-
-
-_TENANT_SETTINGS = select(Tenant.id, Tenant.timezone, Tenant.payment_timeout_seconds).where(
-    Tenant.id == bindparam("tenant_id")
-)
-
-
-def _tenant(uow: UnitOfWork, tenant_id: str) -> _TenantSettings:
-    found = uow.session.connection().execute(_TENANT_SETTINGS, {"tenant_id": tenant_id}).first()
-    if found is None:
-        raise OrderNotFound("no such tenant", tenant_id=tenant_id)
-    return _TenantSettings(*found)
-
-
-def _insert_order(
-    uow: UnitOfWork, tenant: _TenantSettings, data: OrderCreate, *, subtotal: int, now: datetime
-) -> Order:
-    phone = data.buyer.phone
-    digits = "".join(ch for ch in phone if ch.isdigit()) if phone else None
-    order = Order(
-        tenant_id=tenant.id,
-        id=new_id(),
-        order_no=_order_number(now, tenant.timezone),
-        channel=data.channel,
-        external_id=data.external_id,
-        status=str(OrderStatus.PENDING_PAYMENT),
-        version=1,
-        currency=data.currency,
-        subtotal=subtotal,
-        shipping_fee=data.shipping_fee,
-        discount=data.discount,
-        total=subtotal + data.shipping_fee - data.discount,
-        buyer_id=data.buyer.id,
-        buyer_name=data.buyer.name,
-        buyer_phone=phone,
-        buyer_phone_rev=digits[::-1] if digits else None,
-        shipping_address=(
-            data.shipping_address.model_dump(exclude_none=True) if data.shipping_address else None
-        ),
-        note=data.note,
-        placed_at=data.placed_at or now,
-        payment_due_at=now + timedelta(seconds=tenant.payment_timeout_seconds),
-        created_at=now,
-        updated_at=now,
-    )
-    columns = {c.key: getattr(order, c.key) for c in _ORDERS.columns}
-    connection = uow.session.connection()
-    connection.execute(_INSERT_ORDER, columns)
-    connection.execute(
-        _INSERT_LINES,
-        [
-            {
-                "tenant_id": tenant.id,
-                "order_id": order.id,
-                "line_no": index,
-                "sku": line.sku,
-                "name": line.name,
-                "qty": line.qty,
-                "unit_price": line.unit_price,
-                "line_total": line.qty * line.unit_price,
-            }
-            for index, line in enumerate(data.lines, start=1)
-        ],
-    )
-    return order
-
-
-def _lines_out(data: OrderCreate) -> list[OrderLineOut]:
-    return [
-        OrderLineOut(
-            line_no=index,
-            sku=line.sku,
-            name=line.name,
-            qty=line.qty,
-            unit_price=line.unit_price,
-            line_total=line.qty * line.unit_price,
-        )
-        for index, line in enumerate(data.lines, start=1)
-    ]
-
-
-def _publish_created(uow: UnitOfWork, order: Order, now: datetime) -> None:
-    payload = {"order_id": order.id, "order_no": order.order_no, "status": order.status}
-    outbox.enqueue(
-        uow.session,
-        tenant_id=order.tenant_id,
-        topic=events.ORDER_CREATED,
-        payload=payload | {"channel": order.channel, "total": order.total},
-        now=now,
-    )
-    outbox.enqueue(
-        uow.session,
-        tenant_id=order.tenant_id,
-        topic=events.ORDER_PAYMENT_TIMEOUT_DUE,
-        payload=payload,
-        now=now,
-        available_at=order.payment_due_at,
-    )
-
-
-def _order_number(now: datetime, timezone: str) -> str:
-    """``yymmdd`` + milliseconds of the local day + 4 random digits: 18 digits, sortable."""
-    local = now.astimezone(ZoneInfo(timezone))
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    millis = int((local - midnight).total_seconds() * 1000)
-    suffix = int.from_bytes(os.urandom(2), "big") % 10_000
-    return f"{local:%y%m%d}{millis:08d}{suffix:04d}"
-
-
-def _create_attempt(order: Order, outcome: str, data: OrderCreate) -> Attempt:
-    return Attempt(
-        aggregate_type=_AGGREGATE,
-        aggregate_id=order.id,
-        event="create",
-        outcome=outcome,
-        to_status=order.status if outcome == Outcome.APPLIED else None,
-        from_status=None if outcome == Outcome.APPLIED else order.status,
-        version_after=order.version,
-        source=f"channel:{data.channel}",
-        occurred_at=data.placed_at or order.placed_at,
-        details={"external_id": data.external_id} if data.external_id else {},
-    )
 
 
 def _record(uow: UnitOfWork, actor: Actor, attempt: Attempt, now: datetime) -> str:

@@ -26,6 +26,7 @@ __all__ = [
     "get_ticket",
     "list_tickets",
     "open_ticket",
+    "open_ticket_ids",
     "resolve_ticket",
 ]
 
@@ -48,16 +49,9 @@ def open_ticket(
     An operation: it runs in the caller's unit of work.
     """
     if order_id is not None:
-        existing = uow.session.scalar(
-            select(ExceptionTicket.id).where(
-                ExceptionTicket.tenant_id == tenant_id,
-                ExceptionTicket.order_id == order_id,
-                ExceptionTicket.kind == kind.value,
-                ExceptionTicket.status != TicketStatus.RESOLVED.value,
-            )
-        )
-        if existing is not None:
-            return existing
+        existing = open_ticket_ids(uow, tenant_id, order_id, kind)
+        if existing:
+            return existing[0]
     ticket_id = new_id()
     uow.session.execute(
         insert(ExceptionTicket).values(
@@ -83,6 +77,19 @@ def open_ticket(
     }
     outbox.enqueue(uow.session, tenant_id=tenant_id, topic=ALERT_RAISED, payload=alert, now=now)
     return ticket_id
+
+
+def open_ticket_ids(uow: UnitOfWork, tenant_id: str, order_id: str, kind: TicketKind) -> list[str]:
+    """Unresolved tickets of ``kind`` for an order (an operation, in the caller's transaction)."""
+    found = uow.session.scalars(
+        select(ExceptionTicket.id).where(
+            ExceptionTicket.tenant_id == tenant_id,
+            ExceptionTicket.order_id == order_id,
+            ExceptionTicket.kind == kind.value,
+            ExceptionTicket.status != TicketStatus.RESOLVED.value,
+        )
+    )
+    return list(found)
 
 
 def list_tickets(

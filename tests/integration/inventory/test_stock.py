@@ -301,3 +301,16 @@ def test_verify_reports_a_balance_that_disagrees_with_the_ledger(
         uow.commit()
     _, drifts = queries.verify_stock(db)
     assert [(d.sku, d.on_hand, d.ledger_on_hand) for d in drifts] == [(SKU, 7, 5)]
+
+
+def test_an_expected_version_is_checked_before_overdue_holds_are_released(
+    db: Database, shop: TenantKeys, clock: ManualClock
+) -> None:
+    """Releasing an overdue hold is our own write, not a concurrent change by someone else."""
+    stock_up(db, shop, SKU, 5)
+    _order(db, shop, _line(qty=2))
+    seen = queries.stock_levels(db, shop.tenant_id, [SKU])[0].warehouses[0].version
+    clock.advance(timedelta(minutes=20))
+    move = MovementIn(sku=SKU, kind=MovementKind.DEDUCT, qty=5, expected_version=seen)
+    assert service.record_movement(db, shop.actor(), move).stock.on_hand == 0
+    _assert_verified(db)

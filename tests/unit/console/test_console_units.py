@@ -1,4 +1,4 @@
-"""Console formatting, role-based buttons and navigation, and translation completeness."""
+"""Console formatting, form parsing, role-based buttons and navigation, translation completeness."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from oms.console import i18n
-from oms.console.formatting import day_bounds, local_time, mask_phone, money
+from oms.console.formatting import age, day_bounds, local_time, mask_phone, money
+from oms.console.forms import movement_command, resolve_command, sku_list, ticket_filter
 from oms.console.pages import event_actions, navigation
+from oms.core.errors import ValidationFailed
 from oms.orders.schemas import OrderOut
 from oms.orders.states import OrderStatus, allowed_events
 
@@ -52,24 +54,32 @@ def test_pending_orders_offer_pay_and_cancel_to_ops_but_nothing_to_warehouse() -
     assert event_actions(_order(OrderStatus.PAID), "warehouse") == ["partial_ship", "ship"]
 
 
-def test_navigation_shows_jobs_to_admin_and_ops_only() -> None:
-    assert [n.key for n in navigation("ops")] == ["orders", "jobs"]
-    assert [n.key for n in navigation("warehouse")] == ["orders"]
+def test_navigation_shows_each_role_only_the_pages_it_may_open() -> None:
+    assert [n.key for n in navigation("ops")] == ["orders", "stock", "tickets", "jobs"]
+    assert [n.key for n in navigation("warehouse")] == ["orders", "stock", "tickets"]
+    assert [n.key for n in navigation("finance")] == ["orders", "stock", "tickets"]
+    assert [n.key for n in navigation("integration")] == ["orders", "stock"]
     assert navigation("nobody") == []
 
 
 def test_every_message_in_the_code_and_templates_has_a_chinese_translation() -> None:
     method_map = [("src/oms/console/**.py", "python"), ("**/templates/**.html", "jinja2")]
     found = {
-        message[2]
+        (message[2], message[4])
         for message in extract_from_dir(str(CONSOLE.parent.parent.parent), method_map)
-        if isinstance(message[2], str)
     }
-    assert "State provenance panel" in found
+    assert ("State provenance panel", None) in found
+    assert ("Warehouse", "stock") in found and (("%(num)d hour", "%(num)d hours"), None) in found
     po_path = CONSOLE / "translations" / "zh_CN" / "LC_MESSAGES" / "messages.po"
     with po_path.open("rb") as po_file:
         catalog = read_po(po_file)
-    missing = sorted(m for m in found if not (catalog.get(m) and catalog.get(m).string))
+
+    def translated(msgid: str | tuple[str, ...], context: str | None) -> bool:
+        entry = catalog.get(msgid if isinstance(msgid, str) else msgid[0], context=context)
+        strings = [entry.string] if entry and isinstance(entry.string, str) else []
+        return entry is not None and all(strings or entry.string)
+
+    missing = sorted(str(m) for m, context in found if not translated(m, context))
     assert missing == []
 
 
@@ -78,4 +88,76 @@ def test_labels_use_the_glossary_terms() -> None:
     assert zh.gettext(i18n.OUTCOME_LABELS["stale"]) == "过期消息已忽略"
     assert zh.gettext(i18n.STATUS_LABELS["paid"]) == "待发货"
     assert zh.gettext("State provenance panel") == "状态溯源面板"
+    assert [
+        zh.gettext(i18n.MOVEMENT_KIND_LABELS[k]) for k in ("inbound", "adjustment", "return")
+    ] == [
+        "入库",
+        "盘点调整",
+        "退货入库",
+    ]
+    assert zh.gettext("Stock ledger") == "库存流水" and zh.gettext("Safety stock") == "安全库存"
+    assert zh.gettext(i18n.TICKET_STATUS_LABELS["resolved"]) == "处理完成"
+    assert zh.gettext(i18n.EXCEPTION_LABELS["stock_shortage"]) == "库存不足"
+    assert zh.pgettext("stock", "Warehouse") == "仓库" and zh.gettext("Warehouse") == "仓储"
+    assert zh.ngettext("%(num)d hour", "%(num)d hours", 3) % {"num": 3} == "3 小时"
+    en = i18n.translations("en")
+    assert en.ngettext("%(num)d hour", "%(num)d hours", 1) % {"num": 1} == "1 hour"
     assert i18n.translations("en").gettext("State provenance panel") == "State provenance panel"
+
+
+def test_ages_are_counted_in_their_largest_whole_unit() -> None:
+    start = datetime(2026, 1, 24, 5, 0, tzinfo=UTC)
+    assert age(start, start.replace(minute=59)) == (59, "minutes")
+    assert age(start, start.replace(hour=8, minute=5)) == (3, "hours")
+    assert age(start, datetime(2026, 1, 26, 6, 0, tzinfo=UTC)) == (2, "days")
+    assert age(start, start.replace(hour=4)) == (0, "minutes")  # clocks never make it negative
+
+
+def test_sku_searches_split_on_commas_and_spaces_and_keep_order() -> None:
+    assert sku_list(" A-1, B-2  A-1\uff0cC-3\u3001D-4;E ") == ["A-1", "B-2", "C-3", "D-4", "E"]
+    assert sku_list(None) == [] and sku_list("   ") == []
+    assert len(sku_list(" ".join(f"S{i}" for i in range(80)))) == 50
+
+
+def test_a_movement_form_sends_the_version_of_the_chosen_warehouse_only() -> None:
+    command = movement_command(
+        sku="A",
+        warehouse="east",
+        kind="inbound",
+        qty=" 5 ",
+        reason="",
+        versions=["main:3", "east:7"],
+    )
+    assert (command.warehouse, command.qty, command.expected_version) == ("east", 5, 7)
+    assert command.reason is None
+    fresh = movement_command(
+        sku="A", warehouse="", kind="correction", qty="-2", reason="x", versions=["main:3"]
+    )
+    assert (fresh.warehouse, fresh.expected_version) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("kind", "qty"), [("reserve", "1"), ("inbound", "many"), ("inbound", "1.5"), ("x", "1")]
+)
+def test_movements_a_person_may_not_post_are_validation_errors(kind: str, qty: str) -> None:
+    with pytest.raises(ValidationFailed):
+        movement_command(sku="A", warehouse="", kind=kind, qty=qty, reason="", versions=[])
+
+
+def test_a_resolution_carries_a_correction_only_when_a_quantity_is_given() -> None:
+    plain = resolve_command(resolution=" done ", sku="A", warehouse="", kind="inbound", qty="")
+    assert (plain.resolution, plain.corrections) == ("done", [])
+    fixed = resolve_command(resolution="done", sku="A", warehouse="main", kind="inbound", qty="2")
+    (correction,) = fixed.corrections
+    assert (correction.sku, correction.qty, correction.reason) == ("A", 2, "done")
+    with pytest.raises(ValidationFailed):
+        resolve_command(resolution="  ", sku="", warehouse="", kind="inbound", qty="")
+
+
+def test_the_ticket_queue_shows_unresolved_tickets_unless_told_otherwise() -> None:
+    default = ticket_filter(status=None, kind="nonsense", order_id=" ")
+    assert (default.statuses, default.kind, default.order_id) == (("open", "assigned"), None, None)
+    assert ticket_filter(status="resolved", kind="stock_shortage", order_id="o").statuses == (
+        "resolved",
+    )
+    assert ticket_filter(status="all", kind=None, order_id=None).statuses == ()

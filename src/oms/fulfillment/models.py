@@ -1,0 +1,38 @@
+"""Shipments reported by warehouse systems, with the lines that actually went out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKeyConstraint, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from oms.core.db import Base, JSONType, UTCDateTime
+
+__all__ = ["Shipment"]
+
+
+class Shipment(Base):
+    __tablename__ = "shipments"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "order_id"], ["orders.tenant_id", "orders.id"]),
+        # The same parcel reported twice is one shipment.
+        Index("uq_shipments_parcel", "tenant_id", "carrier", "tracking_no", unique=True),
+        Index("ix_shipments_order", "tenant_id", "order_id"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(36))
+    warehouse: Mapped[str] = mapped_column(String(64))
+    carrier: Mapped[str] = mapped_column(String(64))
+    tracking_no: Mapped[str] = mapped_column(String(64))
+    # accepted: matched the order and counts as shipped; mismatched: a ticket holds it.
+    status: Mapped[str] = mapped_column(String(16))
+    is_final: Mapped[bool] = mapped_column()
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    differences: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    ticket_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    shipped_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
