@@ -91,6 +91,11 @@ def create_app(
         ttl_seconds=settings.idempotency_ttl_seconds,
         lease_seconds=settings.idempotency_lease_seconds,
     )
-    app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes)
+    # Gateways post form-encoded callbacks (Alipay); every other API body must be JSON.
+    app.add_middleware(
+        BodyGuardMiddleware,
+        max_bytes=settings.max_body_bytes,
+        form_paths=("/api/v1/payments/",),
+    )
     app.add_middleware(TraceMiddleware)
     return app

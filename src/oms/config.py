@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -39,6 +40,8 @@ class Settings(BaseSettings):
     reservation_ttl_seconds: int = 900
     stock_cache_seconds: float = 1.0
     sweep_interval_seconds: float = 5.0
+    # Seals gateway keys and channel secrets at rest (see core.secrets). Never logged.
+    secret_key: str = Field(default="", repr=False)
 
 
 @lru_cache(maxsize=1)

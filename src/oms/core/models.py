@@ -10,7 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from oms.core.db import Base, JSONType, UTCDateTime
 
-__all__ = ["ApiKey", "AuditEntry", "IdempotencyRecord", "OutboxMessage", "Tenant"]
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "IdempotencyRecord",
+    "InboxMessage",
+    "OutboxMessage",
+    "Tenant",
+]
 
 
 class Tenant(Base):
@@ -124,3 +131,32 @@ class IdempotencyRecord(Base):
     locked_until: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class InboxMessage(Base):
+    """An inbound message stored raw before anything is decided about it. Append-only.
+
+    No foreign key to tenants: deliveries for unknown tenants are recorded too.
+    """
+
+    __tablename__ = "inbox_messages"
+    __table_args__ = (
+        Index("uq_inbox_messages_message", "tenant_id", "source", "message_id", unique=True),
+        Index("ix_inbox_messages_received", "tenant_id", "source", "received_at"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str] = mapped_column(String(200))
+    topic: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    headers: Mapped[dict[str, str]] = mapped_column(JSONType)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    verification: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    deliveries: Mapped[int] = mapped_column(Integer)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_received_at: Mapped[datetime] = mapped_column(UTCDateTime())
