@@ -323,10 +323,10 @@ def _place(tx: _Tx, payload: dict[str, Any], actor: Actor, hold: timedelta) -> N
     rows = build_order(payload, actor, now=now, timezone=tenant[1], payment_timeout_s=tenant[2])
     tx.run(d.insert("orders", _ORDER_COLUMNS), rows.order)
     tx.many(d.insert("order_lines", _LINE_COLUMNS), rows.lines)
-    _reserve(tx, rows.order["id"], rows.lines, actor, now, hold)
     tx.run(d.insert("audit_entries", _AUDIT_COLUMNS), rows.audit)
     for message in rows.outbox:
         tx.run(d.insert("outbox_messages", _OUTBOX_COLUMNS), message)
+    _reserve(tx, rows.order["id"], rows.lines, actor, now, hold)
 
 
 def _reserve(

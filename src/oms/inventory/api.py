@@ -10,6 +10,7 @@ from oms.http.deps import CurrentActor, CurrentPrincipal, Db, requires
 from oms.inventory import queries, service
 from oms.inventory.queries import LevelCache
 from oms.inventory.schemas import (
+    BucketsIn,
     LedgerOut,
     MovementIn,
     MovementOut,
@@ -53,6 +54,12 @@ def post_movement(body: MovementIn, actor: CurrentActor, db: Db) -> MovementOut:
 def put_safety_stock(sku: str, body: SafetyStockIn, actor: CurrentActor, db: Db) -> None:
     """Hold units back from sale."""
     service.set_safety_stock(db, actor, sku, body)
+
+
+@router.post("/stock/{sku}/buckets", dependencies=[requires("stock:write")])
+def post_buckets(sku: str, body: BucketsIn, actor: CurrentActor, db: Db) -> StockLevel:
+    """Split a hot SKU's stock in a warehouse into buckets (flash sales)."""
+    return service.split_into_buckets(db, actor, sku, warehouse=body.warehouse, count=body.count)
 
 
 @router.get("/stock", dependencies=[requires("stock:read")])

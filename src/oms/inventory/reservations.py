@@ -28,8 +28,10 @@ from oms.inventory.stock import (
     StockRow,
     apply_movements,
     available,
+    bucketed_skus,
     lock_rows,
     lock_sku_rows,
+    try_lock_one_bucket,
 )
 
 __all__ = [
@@ -72,7 +74,7 @@ def reserve_for_order(
     Raises: ERR_STOCK_INSUFFICIENT naming each short SKU and what is available.
     """
     demand = sum_demand(lines)
-    rows = lock_sku_rows(uow, actor.tenant_id, demand, warehouse)
+    rows = _lock_for(uow, actor.tenant_id, demand, warehouse)
     expire_due(uow, actor, rows, now=now)
     plan, short = _allocate(demand, _by_priority(rows))
     if short:
@@ -82,6 +84,24 @@ def reserve_for_order(
     apply_movements(uow, changes, actor=actor, now=now)
     holds = [(row, qty, ReservationStatus.ACTIVE) for row, qty in plan]
     _insert_reservations(uow, order_id, holds, expires_at=now + ttl, now=now)
+
+
+def _lock_for(
+    uow: UnitOfWork, tenant_id: str, demand: dict[str, int], warehouse: str | None
+) -> list[StockRow]:
+    """Lock what the demand needs: all rows of ordinary SKUs, one free bucket of hot ones.
+
+    SKUs are visited in ascending order and a bucket is only ever taken with SKIP LOCKED, so
+    the lock order stays consistent and no wait can close a cycle.
+    """
+    hot = bucketed_skus(uow, tenant_id) & demand.keys() if uow.is_postgres else frozenset()
+    if not hot:
+        return lock_sku_rows(uow, tenant_id, demand, warehouse)
+    rows: list[StockRow] = []
+    for sku, qty in demand.items():
+        one = try_lock_one_bucket(uow, tenant_id, sku, qty, warehouse) if sku in hot else None
+        rows += [one] if one is not None else lock_sku_rows(uow, tenant_id, [sku], warehouse)
+    return rows
 
 
 def release_for_order(

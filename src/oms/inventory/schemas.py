@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from oms.inventory.states import MovementKind
 
 __all__ = [
+    "BucketsIn",
     "LedgerOut",
     "MovementIn",
     "MovementOut",
@@ -50,6 +51,12 @@ class MovementIn(BaseModel):
     reason: Annotated[str, StringConstraints(max_length=1000)] | None = None
     reference: Annotated[str, StringConstraints(max_length=64)] | None = None
     expected_version: Annotated[int, Field(ge=1)] | None = None
+
+
+class BucketsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    warehouse: Code | None = None
+    count: Annotated[int, Field(ge=1, le=64)]
 
 
 class SafetyStockIn(BaseModel):

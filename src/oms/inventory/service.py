@@ -11,12 +11,34 @@ from oms.core.context import Actor
 from oms.core.errors import Conflict, ValidationFailed
 from oms.core.uow import Database, UnitOfWork
 from oms.inventory import reservations
-from oms.inventory.errors import InsufficientStock, StockVersionMismatch, UnknownWarehouse
+from oms.inventory.errors import (
+    InsufficientStock,
+    StockNotFound,
+    StockVersionMismatch,
+    UnknownWarehouse,
+)
 from oms.inventory.models import Reservation, StockItem, Warehouse
 from oms.inventory.queries import stock_levels
-from oms.inventory.schemas import MovementIn, MovementOut, SafetyStockIn, WarehouseIn, WarehouseOut
+from oms.inventory.schemas import (
+    MovementIn,
+    MovementOut,
+    SafetyStockIn,
+    StockLevel,
+    WarehouseIn,
+    WarehouseOut,
+)
 from oms.inventory.states import MANUAL_KINDS, MovementKind, ReservationStatus
-from oms.inventory.stock import Ref, StockRow, apply_movement, available, lock_sku_rows
+from oms.inventory.stock import (
+    Change,
+    Ref,
+    StockRow,
+    apply_movement,
+    apply_movements,
+    available,
+    forget_buckets,
+    lock_rows,
+    lock_sku_rows,
+)
 
 __all__ = [
     "DEFAULT_WAREHOUSE",
@@ -24,6 +46,7 @@ __all__ = [
     "create_warehouse",
     "record_movement",
     "set_safety_stock",
+    "split_into_buckets",
     "sweep_expired_reservations",
 ]
 
@@ -108,6 +131,72 @@ def set_safety_stock(db: Database, actor: Actor, sku: str, data: SafetyStockIn) 
             safety_stock=data.safety_stock,
         )
         uow.commit()
+
+
+def split_into_buckets(
+    db: Database, actor: Actor, sku: str, *, warehouse: str | None, count: int
+) -> StockLevel:
+    """Split a hot SKU's stock in a warehouse into ``count`` buckets, free units spread evenly.
+
+    Each bucket is its own row (and row lock); the units move as ``correction`` ledger rows
+    that sum to zero, so balances and ``verify`` stay exact. Holds stay in their bucket, the
+    safety stock in bucket 0. The count can grow, not shrink.
+    Raises: ERR_VALIDATION, ERR_STOCK_NOT_FOUND, ERR_STOCK_UNKNOWN_WAREHOUSE.
+    """
+    if not 1 <= count <= 64:
+        raise ValidationFailed("a SKU can have 1 to 64 buckets", field="count")
+    with db.uow() as uow:
+        now = uow.clock.now()
+        code = warehouse or _default_warehouse(uow, actor.tenant_id)
+        rows = lock_sku_rows(uow, actor.tenant_id, [sku], code)
+        if not rows:
+            raise StockNotFound(f"no stock of {sku} in {code}", sku=sku, warehouse=code)
+        if count < len(rows):
+            raise ValidationFailed(f"{sku} already has {len(rows)} buckets", field="count")
+        reservations.expire_due(uow, actor, rows, now=now)
+        rows += _add_buckets(uow, rows[0], range(len(rows), count), now)
+        ref = Ref("buckets", None, f"split into {count} buckets")
+        apply_movements(uow, _rebalance(rows, ref), actor=actor, now=now)
+        uow.commit()
+    forget_buckets(actor.tenant_id)
+    return stock_levels(db, actor.tenant_id, [sku])[0]
+
+
+def _add_buckets(uow: UnitOfWork, first: StockRow, buckets: range, now: datetime) -> list[StockRow]:
+    if not buckets:
+        return []
+    uow.session.execute(
+        insert(StockItem),
+        [
+            {
+                "tenant_id": first.tenant_id,
+                "sku": first.sku,
+                "warehouse": first.warehouse,
+                "bucket": bucket,
+                "on_hand": 0,
+                "reserved": 0,
+                "safety_stock": 0,
+                "version": 1,
+                "updated_at": now,
+            }
+            for bucket in buckets
+        ],
+    )
+    fresh = lock_rows(uow, first.tenant_id, [(first.sku, first.warehouse, b) for b in buckets])
+    return [fresh[(first.sku, first.warehouse, b)] for b in buckets]
+
+
+def _rebalance(rows: list[StockRow], ref: Ref) -> list[Change]:
+    """Moves that leave every bucket with an equal share of the free units (±1)."""
+    free = sum(r.on_hand - r.reserved - r.safety_stock for r in rows)
+    share, extra = divmod(max(free, 0), len(rows))
+    targets = [share + (1 if i < extra else 0) for i in range(len(rows))]
+    changes = []
+    for row, target in zip(rows, targets, strict=True):
+        delta = row.reserved + row.safety_stock + target - row.on_hand
+        if delta:
+            changes.append(Change(row, MovementKind.CORRECTION, delta, 0, ref))
+    return changes
 
 
 def sweep_expired_reservations(db: Database, *, limit: int = 500) -> int:

@@ -11,12 +11,13 @@ values passed as parameters) and plain rows rather than ORM objects.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, insert, select, tuple_, update
+from sqlalchemy import Select, String, and_, bindparam, func, insert, or_, select, tuple_, update
 
 from oms.core.context import Actor
 from oms.core.db import table
@@ -35,8 +36,11 @@ __all__ = [
     "apply_movement",
     "apply_movements",
     "available",
+    "bucketed_skus",
+    "forget_buckets",
     "lock_rows",
     "lock_sku_rows",
+    "try_lock_one_bucket",
 ]
 
 StockKey = tuple[str, str, int]  # (sku, warehouse, bucket)
@@ -129,6 +133,40 @@ def lock_sku_rows(
     return [StockRow(*row) for row in uow.session.connection().execute(stmt, params)]
 
 
+def try_lock_one_bucket(
+    uow: UnitOfWork, tenant_id: str, sku: str, qty: int, warehouse: str | None
+) -> StockRow | None:
+    """Lock one bucket of a hot SKU that alone has ``qty`` available, skipping locked ones.
+
+    Buckets are tried by warehouse priority, then at random, so concurrent orders spread
+    over the buckets instead of queueing on one row. None when no free bucket suffices: the
+    caller then locks all of the SKU's rows and allocates across them. PostgreSQL only.
+    """
+    params = {"tenant_id": tenant_id, "sku": sku, "qty": qty, "warehouse": warehouse}
+    found = uow.session.connection().execute(_TRY_BUCKET, params).first()
+    return StockRow(*found) if found is not None else None
+
+
+def bucketed_skus(uow: UnitOfWork, tenant_id: str) -> frozenset[str]:
+    """The tenant's SKUs split into buckets, remembered per process for a few seconds.
+
+    Only chooses a locking strategy; both strategies are correct, so a stale answer costs
+    speed, never stock.
+    """
+    cached = _BUCKETED.get(tenant_id)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    found = uow.session.connection().execute(_BUCKETED_SKUS, {"t": tenant_id}).scalars()
+    skus = frozenset(found)
+    _BUCKETED[tenant_id] = (time.monotonic() + _BUCKETED_TTL_SECONDS, skus)
+    return skus
+
+
+def forget_buckets(tenant_id: str) -> None:
+    """Drop the cached bucket map (after this process split a SKU)."""
+    _BUCKETED.pop(tenant_id, None)
+
+
 def lock_rows(
     uow: UnitOfWork, tenant_id: str, keys: Iterable[StockKey]
 ) -> dict[StockKey, StockRow]:
@@ -167,6 +205,27 @@ _LOCK_SKUS = _order_and_lock(_BY_SKUS)
 _LOCK_SKUS_PG = _LOCK_SKUS.with_for_update(of=_STOCK)
 _LOCK_SKUS_IN = _order_and_lock(_BY_SKUS_IN)
 _LOCK_SKUS_IN_PG = _LOCK_SKUS_IN.with_for_update(of=_STOCK)
+
+
+_TRY_BUCKET = (
+    _select_rows(bindparam("tenant_id"))
+    .where(
+        _STOCK.c.sku == bindparam("sku"),
+        _STOCK.c.on_hand - _STOCK.c.reserved - _STOCK.c.safety_stock >= bindparam("qty"),
+        or_(
+            bindparam("warehouse", type_=String).is_(None),
+            _STOCK.c.warehouse == bindparam("warehouse"),
+        ),
+    )
+    .order_by(Warehouse.priority, func.random())
+    .limit(1)
+    .with_for_update(of=_STOCK, skip_locked=True)
+)
+_BUCKETED_SKUS = (
+    select(_STOCK.c.sku).where(_STOCK.c.tenant_id == bindparam("t"), _STOCK.c.bucket > 0).distinct()
+)
+_BUCKETED_TTL_SECONDS = 5.0
+_BUCKETED: dict[str, tuple[float, frozenset[str]]] = {}
 
 
 def _locked(uow: UnitOfWork, stmt: Select[*tuple[Any, ...]]) -> list[StockRow]:

@@ -98,6 +98,9 @@ def _place_order_once(db: Database, actor: Actor, data: OrderCreate, subtotal: i
                 return PlacedOrder(order_out(uow.session, existing, now=now), created=False)
         tenant = placement.tenant_settings(uow, actor.tenant_id)
         order = placement.insert_order(uow, tenant, data, subtotal=subtotal, now=now)
+        _record(uow, actor, placement.create_attempt(order, Outcome.APPLIED, data), now)
+        placement.publish_created(uow, order, now)
+        # Stock last: its row locks are then held only for the reservation and the commit.
         reservations.reserve_for_order(
             uow,
             actor,
@@ -107,8 +110,6 @@ def _place_order_once(db: Database, actor: Actor, data: OrderCreate, subtotal: i
             ttl=timedelta(seconds=get_settings().reservation_ttl_seconds),
             now=now,
         )
-        _record(uow, actor, placement.create_attempt(order, Outcome.APPLIED, data), now)
-        placement.publish_created(uow, order, now)
         uow.commit()
         lines = placement.lines_out(data)
         return PlacedOrder(order_out(uow.session, order, now=now, lines=lines), created=True)

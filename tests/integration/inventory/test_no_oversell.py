@@ -10,6 +10,7 @@ import pytest
 
 from oms.core.uow import Database
 from oms.inventory import queries
+from oms.inventory.service import split_into_buckets
 from tests.fixtures.orders import order_payload
 from tests.fixtures.server import live_server
 from tests.fixtures.tenants import TenantKeys, make_tenant, stock_up
@@ -42,9 +43,11 @@ def _storm(base_url: str, tenant: TenantKeys) -> Counter[str]:
     return outcomes
 
 
-def _assert_exactly_the_stock_was_sold(db: Database) -> None:
+def _assert_exactly_the_stock_was_sold(db: Database, *, buckets: int = 1) -> None:
     tenant = make_tenant(db, name="Flash Sale", stocked=False)
     stock_up(db, tenant, SKU, UNITS)
+    if buckets > 1:
+        split_into_buckets(db, tenant.actor(), SKU, warehouse=None, count=buckets)
     with live_server(db) as base_url:
         outcomes = _storm(base_url, tenant)
     assert outcomes == Counter({"created": UNITS, "ERR_STOCK_INSUFFICIENT": CLIENTS - UNITS})
@@ -52,6 +55,13 @@ def _assert_exactly_the_stock_was_sold(db: Database) -> None:
     assert (level.on_hand, level.reserved, level.available) == (UNITS, UNITS, 0)
     _, drifts = queries.verify_stock(db)
     assert drifts == []
+    if buckets > 1:
+        reserved_from = {
+            e.bucket
+            for e in queries.ledger(db, tenant.tenant_id, SKU, limit=500)
+            if e.kind == "reserve"
+        }
+        assert len(reserved_from) > 1, "orders should spread over the buckets"
 
 
 @pytest.mark.postgres
@@ -59,6 +69,14 @@ def test_two_hundred_concurrent_orders_for_fifty_units_sell_exactly_fifty_on_pos
     pg_db: Database,
 ) -> None:
     _assert_exactly_the_stock_was_sold(pg_db)
+
+
+@pytest.mark.postgres
+def test_two_hundred_concurrent_orders_for_fifty_units_in_eight_buckets_sell_exactly_fifty(
+    pg_db: Database,
+) -> None:
+    """Each order locks one free bucket with SKIP LOCKED, or falls back to all of them."""
+    _assert_exactly_the_stock_was_sold(pg_db, buckets=8)
 
 
 def test_two_hundred_concurrent_orders_for_fifty_units_sell_exactly_fifty(db: Database) -> None:
