@@ -38,6 +38,7 @@ test: lint browser-deps
 
 bench: install
 	$(BIN)/python -m bench.orders_bench
+	$(BIN)/python -m bench.stock_bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -118,7 +118,7 @@ def _reset(engine: Engine) -> None:
     """Empty the tables orders write to, so every mode starts from the same state."""
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(_DATA_TABLES)}"))
+            conn.execute(text(f"TRUNCATE {', '.join(_DATA_TABLES)} CASCADE"))
         else:
             for table in _DATA_TABLES:
                 conn.execute(text(f"DELETE FROM {table}"))

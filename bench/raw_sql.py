@@ -6,6 +6,12 @@ overdue holds, read warehouse priorities, then per stock row a compare-and-set U
 ledger insert and a reservation insert), the audit insert, two outbox inserts, commit.
 Column lists, WHERE clauses and (on PostgreSQL) casts are those SQLAlchemy renders for the
 service; parameters are named on both backends.
+
+With ``buckets=True`` (``bench.stock_bench``) the PostgreSQL placer also mirrors the hot-SKU
+path of ``inventory.reservations._lock_for``: the tenant's bucketed SKUs from one query cached
+per process for 5 s (``stock.bucketed_skus``), then per bucketed SKU one ``FOR UPDATE SKIP
+LOCKED`` attempt at a single bucket (``stock._TRY_BUCKET``), falling back to locking all of
+the SKU's rows. Without it (``bench.orders_bench``) the statements are as before.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,7 +35,7 @@ from psycopg.types.json import Jsonb
 from oms.core.context import Actor
 from oms.core.ids import new_id
 
-__all__ = ["RawOrder", "build_order", "postgres_placer", "sqlite_placer"]
+__all__ = ["RawOrder", "build_order", "forget_buckets", "postgres_placer", "sqlite_placer"]
 
 Placer = Callable[[dict[str, Any]], None]
 Columns = tuple[tuple[str, str], ...]
@@ -255,6 +262,51 @@ def _lock_stock(d: Dialect, skus: int) -> str:
 
 
 @lru_cache
+def _try_bucket(d: Dialect) -> str:
+    """``stock._TRY_BUCKET``: one bucket with enough free units, skipping locked ones."""
+    columns = ", ".join(f"stock_items.{c}" for c in _STOCK_COLUMNS.split(", ")[:-1])
+    return (
+        f"SELECT {columns}, warehouses.priority \nFROM stock_items JOIN warehouses ON "
+        "warehouses.tenant_id = stock_items.tenant_id AND warehouses.code = stock_items.warehouse"
+        f" \nWHERE stock_items.tenant_id = {d.p('tenant_id', _V)} "
+        f"AND stock_items.sku = {d.p('sku', _V)} "
+        "AND (stock_items.on_hand - stock_items.reserved) - stock_items.safety_stock >= "
+        f"{d.p('qty', _B)} AND ({d.p('warehouse', _V)} IS NULL OR stock_items.warehouse = "
+        f"{d.p('warehouse', _V)}) ORDER BY warehouses.priority, random() \n "
+        f"LIMIT {d.p('param_1', _I)} FOR UPDATE OF stock_items SKIP LOCKED"
+    )
+
+
+@lru_cache
+def _bucketed_skus(d: Dialect) -> str:
+    """``stock._BUCKETED_SKUS``: the tenant's SKUs that have more than one bucket."""
+    return (
+        "SELECT DISTINCT stock_items.sku \nFROM stock_items \n"
+        f"WHERE stock_items.tenant_id = {d.p('t', _V)} AND stock_items.bucket > "
+        f"{d.p('bucket_1', _I)}"
+    )
+
+
+_BUCKETED_TTL_SECONDS = 5.0  # as ``stock._BUCKETED_TTL_SECONDS``
+_BUCKETED: dict[str, tuple[float, frozenset[str]]] = {}  # per process, like the service's
+
+
+def _cached_bucketed(tx: _Tx, tenant_id: str) -> frozenset[str]:
+    """``stock.bucketed_skus``: one query per tenant every 5 s, shared by all clients."""
+    cached = _BUCKETED.get(tenant_id)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    skus = frozenset(r[0] for r in tx.rows(_bucketed_skus(tx.d), {"t": tenant_id, "bucket_1": 0}))
+    _BUCKETED[tenant_id] = (time.monotonic() + _BUCKETED_TTL_SECONDS, skus)
+    return skus
+
+
+def forget_buckets() -> None:
+    """Drop the cached bucket maps (after the benchmark split a SKU)."""
+    _BUCKETED.clear()
+
+
+@lru_cache
 def _overdue_holds(d: Dialect, skus: int) -> str:
     return (
         f"SELECT {_RESERVATION_SELECT} \nFROM stock_reservations \n"
@@ -312,7 +364,9 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
-def _place(tx: _Tx, payload: dict[str, Any], actor: Actor, hold: timedelta) -> None:
+def _place(
+    tx: _Tx, payload: dict[str, Any], actor: Actor, hold: timedelta, *, buckets: bool = False
+) -> None:
     """Every statement of ``place_order`` for one new order (no commit)."""
     d, tenant_id = tx.d, actor.tenant_id
     now = datetime.now(UTC)
@@ -326,7 +380,7 @@ def _place(tx: _Tx, payload: dict[str, Any], actor: Actor, hold: timedelta) -> N
     tx.run(d.insert("audit_entries", _AUDIT_COLUMNS), rows.audit)
     for message in rows.outbox:
         tx.run(d.insert("outbox_messages", _OUTBOX_COLUMNS), message)
-    _reserve(tx, rows.order["id"], rows.lines, actor, now, hold)
+    _reserve(tx, rows.order["id"], rows.lines, actor, now, hold, buckets=buckets)
 
 
 def _reserve(
@@ -336,6 +390,8 @@ def _reserve(
     actor: Actor,
     now: datetime,
     hold: timedelta,
+    *,
+    buckets: bool = False,
 ) -> None:
     """``inventory.reservations.reserve_for_order``: lock, check holds, allocate, write."""
     d, tenant_id = tx.d, actor.tenant_id
@@ -343,7 +399,10 @@ def _reserve(
     for line in lines:
         demand[line["sku"]] = demand.get(line["sku"], 0) + line["qty"]
     skus = {f"sku_1_{i}": sku for i, sku in enumerate(sorted(demand), start=1)}
-    stock = tx.rows(_lock_stock(d, len(skus)), {"tenant_id_1": tenant_id} | skus)
+    if buckets and d.for_update:
+        stock = _lock_for(tx, tenant_id, demand)
+    else:
+        stock = tx.rows(_lock_stock(d, len(skus)), {"tenant_id_1": tenant_id} | skus)
     overdue = {"tenant_id_1": tenant_id, "status_1": "active", "expires_at_1": now} | skus
     if tx.rows(_overdue_holds(d, len(skus)), overdue):
         raise RuntimeError("overdue stock holds: the benchmark does not expire them")
@@ -354,6 +413,25 @@ def _reserve(
         _hold(tx, row, qty, order_id, actor, now, now + hold, ledger, holds)
     tx.many(d.insert("stock_ledger", _LEDGER_COLUMNS), ledger)
     tx.many(d.insert("stock_reservations", _RESERVATION_COLUMNS), holds)
+
+
+def _lock_for(tx: _Tx, tenant_id: str, demand: dict[str, int]) -> list[Any]:
+    """``reservations._lock_for``: one free bucket of a hot SKU, else all of a SKU's rows."""
+    d = tx.d
+    hot = _cached_bucketed(tx, tenant_id) & demand.keys()
+    if not hot:
+        skus = {f"sku_1_{i}": sku for i, sku in enumerate(sorted(demand), start=1)}
+        return tx.rows(_lock_stock(d, len(skus)), {"tenant_id_1": tenant_id} | skus)
+    rows: list[Any] = []
+    for sku, qty in sorted(demand.items()):
+        if sku in hot:
+            params = {"tenant_id": tenant_id, "sku": sku, "qty": qty, "warehouse": None}
+            one = tx.rows(_try_bucket(d), params | {"param_1": 1})
+            if one:
+                rows += one
+                continue
+        rows += tx.rows(_lock_stock(d, 1), {"tenant_id_1": tenant_id, "sku_1_1": sku})
+    return rows
 
 
 def _allocate(demand: dict[str, int], stock: list[Any]) -> list[tuple[Any, int]]:
@@ -436,14 +514,19 @@ def sqlite_placer(path: str, actor: Actor, hold: timedelta) -> Iterator[Placer]:
 
 
 @contextmanager
-def postgres_placer(conninfo: str, actor: Actor, hold: timedelta) -> Iterator[Placer]:
-    """One psycopg connection (kept open) that places orders, one transaction each."""
+def postgres_placer(
+    conninfo: str, actor: Actor, hold: timedelta, *, buckets: bool = False
+) -> Iterator[Placer]:
+    """One psycopg connection (kept open) that places orders, one transaction each.
+
+    ``buckets``: take the hot-SKU path (bucket map, SKIP LOCKED bucket, fallback).
+    """
     conn = psycopg.connect(conninfo)
 
     def once(payload: dict[str, Any]) -> None:
         try:
             with conn.cursor() as cursor:
-                _place(_Tx(cursor, _POSTGRES), payload, actor, hold)
+                _place(_Tx(cursor, _POSTGRES), payload, actor, hold, buckets=buckets)
             conn.commit()
         except BaseException:
             conn.rollback()

@@ -10,6 +10,9 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from oms import __version__
+from oms.alerts import api as alerts_api
+from oms.alerts import jobs as alerts_jobs
+from oms.channels import api as channels_api
 from oms.config import Settings, get_settings
 from oms.console import web as console_web
 from oms.core.clock import Clock, SystemClock
@@ -26,7 +29,11 @@ from oms.inventory import jobs as inventory_jobs
 from oms.inventory.queries import LevelCache
 from oms.orders import api as orders_api
 from oms.orders import jobs as orders_jobs
+from oms.payments import api as payments_api
+from oms.payments import jobs as payments_jobs
 from oms.tickets import api as tickets_api
+from oms.webhooks import api as webhooks_api
+from oms.webhooks import jobs as webhooks_jobs
 
 __all__ = ["create_app", "register_jobs"]
 
@@ -36,6 +43,9 @@ def register_jobs(settings: Settings | None = None) -> None:
     settings = settings or get_settings()
     orders_jobs.register()
     inventory_jobs.register(settings)
+    payments_jobs.register(settings)
+    webhooks_jobs.register(settings)
+    alerts_jobs.register(settings)
 
 
 def _to_console() -> RedirectResponse:
@@ -86,6 +96,10 @@ def create_app(
     app.include_router(inventory_api.router)
     app.include_router(tickets_api.router)
     app.include_router(fulfillment_api.router)
+    app.include_router(channels_api.router)
+    app.include_router(payments_api.router)
+    app.include_router(webhooks_api.router)
+    app.include_router(alerts_api.router)
     app.add_middleware(
         IdempotencyMiddleware,
         ttl_seconds=settings.idempotency_ttl_seconds,

@@ -12,6 +12,8 @@ from typing import Annotated, Any
 
 import typer
 
+from oms.alerts.cli import alerts_app
+from oms.channels.cli import channels_app, webhooks_app
 from oms.config import Settings, get_settings
 from oms.core import auth, jobs, migrate
 from oms.core.clock import SystemClock
@@ -20,6 +22,7 @@ from oms.core.errors import AppError
 from oms.core.logging import configure_logging
 from oms.core.uow import Database
 from oms.inventory.cli import stock_app
+from oms.payments.cli import payments_app
 
 __all__ = ["app"]
 
@@ -33,6 +36,10 @@ app.add_typer(keys_app, name="api-keys")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(users_app, name="users")
 app.add_typer(stock_app, name="stock")
+app.add_typer(channels_app, name="channels")
+app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(payments_app, name="payments")
+app.add_typer(alerts_app, name="alerts")
 
 DEMO_CREDENTIALS = Path("var/demo-credentials.json")
 

@@ -40,6 +40,18 @@ class Settings(BaseSettings):
     reservation_ttl_seconds: int = 900
     stock_cache_seconds: float = 1.0
     sweep_interval_seconds: float = 5.0
+    # Outbound webhooks and alert robots (webhooks/, alerts/).
+    webhook_allow_private_networks: bool = False
+    webhook_timeout_seconds: float = 10.0
+    webhook_disable_after_failures: int = 5
+    alert_rate_limit: int = 5
+    alert_rate_window_seconds: int = 600
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_from: str = "oms@localhost"
+    smtp_username: str = ""
+    smtp_password: str = Field(default="", repr=False)
+    smtp_starttls: bool = False
     # Seals gateway keys and channel secrets at rest (see core.secrets). Never logged.
     secret_key: str = Field(default="", repr=False)
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from oms.alerts import models as alert_models
+from oms.channels import models as channel_models
 from oms.core import models as core_models
 from oms.core.db import Base
 from oms.fulfillment import models as fulfillment_models
 from oms.inventory import models as inventory_models
 from oms.orders import models as order_models
+from oms.payments import models as payment_models
 from oms.tickets import models as ticket_models
 from oms.users import models as user_models
+from oms.webhooks import models as webhook_models
 
 __all__ = ["metadata"]
 
@@ -20,5 +24,9 @@ _REGISTERED = (
     inventory_models,
     ticket_models,
     fulfillment_models,
+    channel_models,
+    payment_models,
+    webhook_models,
+    alert_models,
 )
 metadata = Base.metadata

@@ -29,12 +29,14 @@ from oms.core.uow import Database
 __all__ = [
     "Job",
     "JobInfo",
+    "RetryAt",
     "Worker",
     "count_jobs",
     "list_jobs",
     "purge_expired_idempotency_keys",
     "register_handler",
     "register_periodic",
+    "register_subscriber",
     "retry_backoff",
     "retry_job",
 ]
@@ -43,6 +45,8 @@ log = structlog.get_logger(__name__)
 
 Handler = Callable[[Database, "Job"], None]
 _HANDLERS: dict[str, Handler] = {}
+# Extra consumers of a topic (webhook fan-out beside the domain's own handler), by name.
+_SUBSCRIBERS: dict[str, dict[str, Handler]] = {}
 # Sweeps every worker runs on an interval (seconds). Correctness never depends on them:
 # they make durable what the read and write paths already treat as done.
 _PERIODIC: dict[str, tuple[float, Callable[[Database], object]]] = {}
@@ -79,6 +83,27 @@ class JobInfo:
 def register_handler(topic: str, handler: Handler) -> None:
     """Run ``handler`` for every message of ``topic``."""
     _HANDLERS[topic] = handler
+
+
+def register_subscriber(topic: str, name: str, handler: Handler) -> None:
+    """Also run ``handler`` for every message of ``topic``, after its main handler.
+
+    Subscribers run in the same attempt as the handler, so a failure retries them all: each
+    must be idempotent on the message id. Registering a name again replaces it.
+    """
+    _SUBSCRIBERS.setdefault(topic, {})[name] = handler
+
+
+class RetryAt(Exception):
+    """Raised by a handler that keeps its own retry schedule (webhook deliveries).
+
+    The message goes back to pending, due at ``when``, whatever ``OMS_JOB_MAX_ATTEMPTS`` says:
+    the handler owns the budget and stops raising when it is spent.
+    """
+
+    def __init__(self, when: datetime, reason: str) -> None:
+        super().__init__(reason)
+        self.when = when
 
 
 def register_periodic(
@@ -167,6 +192,11 @@ class Worker:
             try:
                 if handler is not None:
                     handler(self.db, job)
+                for subscriber in list(_SUBSCRIBERS.get(job.topic, {}).values()):
+                    subscriber(self.db, job)
+            except RetryAt as retry:
+                self._finish(job, error=f"RetryAt: {retry}", retry_at=retry.when)
+                return
             except Exception as exc:
                 log.warning("job.failed", job_id=job.id, topic=job.topic, error=repr(exc))
                 self._finish(job, error=f"{type(exc).__name__}: {exc}")
@@ -174,11 +204,14 @@ class Worker:
             self._finish(job, error=None)
             log.debug("job.done", job_id=job.id, topic=job.topic)
 
-    def _finish(self, job: Job, *, error: str | None) -> None:
+    def _finish(self, job: Job, *, error: str | None, retry_at: datetime | None = None) -> None:
         with self.db.uow() as uow:
             now = uow.clock.now()
             values: dict[str, Any] = {"locked_until": None, "locked_by": None}
-            if error is None:
+            if error is not None and retry_at is not None:
+                values |= {"status": MessageStatus.PENDING, "available_at": retry_at}
+                values |= {"last_error": error[:4000]}
+            elif error is None:
                 values |= {"status": MessageStatus.DONE, "processed_at": now, "last_error": None}
             elif job.attempts >= self.settings.job_max_attempts:
                 values |= {"status": MessageStatus.DEAD, "last_error": error[:4000]}

@@ -18,6 +18,8 @@ class TicketStatus(StrEnum):
 class TicketKind(StrEnum):
     STOCK_SHORTAGE = "stock_shortage"
     FULFILMENT_MISMATCH = "fulfilment_mismatch"
+    PAYMENT_MISMATCH = "payment_mismatch"
+    PAYMENT_ORPHANED = "payment_orphaned"
 
 
 _TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {

@@ -1,0 +1,1 @@
+"""Alert channels: DingTalk and WeCom group robots and e-mail, routed per tenant by alert type."""

@@ -1,0 +1,1 @@
+"""Inbound platform channels: verified, deduplicated order webhooks and their field mappings."""

@@ -1,0 +1,1 @@
+"""Gateway adapters: what each payment gateway signs, sends and answers."""

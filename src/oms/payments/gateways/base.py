@@ -1,0 +1,118 @@
+"""What every gateway adapter produces: verified notifications and query answers, normalised.
+
+Adapters verify and parse; they never touch the database. ``query_trade`` is the only
+network call, and only jobs make it.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from oms.payments.errors import InvalidGatewayConfig
+
+__all__ = [
+    "Ignored",
+    "Notified",
+    "Queried",
+    "private_key",
+    "public_key",
+    "rsa_sign",
+    "rsa_verify",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Notified:
+    """A verified notification that says the buyer paid."""
+
+    message_id: str
+    topic: str
+    out_trade_no: str
+    trade_no: str
+    state: str
+    amount: int  # minor units (fen)
+    currency: str
+    paid_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """A verified notification that is not a payment (a refund, a closed trade)."""
+
+    message_id: str
+    topic: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Queried:
+    """The gateway's own answer about a trade, from its query API, signature checked."""
+
+    state: str
+    is_final: bool
+    is_paid: bool
+    trade_no: str | None = None
+    amount: int | None = None
+    currency: str | None = None
+    paid_at: datetime | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=64)
+def public_key(pem: str) -> rsa.RSAPublicKey:
+    """Load an RSA public key (PEM, or bare base64 as gateways show it).
+
+    Raises: ERR_PAYMENT_INVALID_CONFIG.
+    """
+    try:
+        key = serialization.load_pem_public_key(pem.encode())
+    except ValueError:
+        try:
+            key = serialization.load_pem_public_key(_wrap_bare_key(pem))
+        except ValueError:
+            raise InvalidGatewayConfig("not a PEM public key") from None
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise InvalidGatewayConfig("the public key is not an RSA key")
+    return key
+
+
+@lru_cache(maxsize=64)
+def private_key(pem: str) -> rsa.RSAPrivateKey:
+    """Load an unencrypted RSA private key PEM. Raises ERR_PAYMENT_INVALID_CONFIG."""
+    try:
+        key = serialization.load_pem_private_key(pem.encode(), password=None)
+    except (ValueError, TypeError):
+        raise InvalidGatewayConfig("not an unencrypted PEM private key") from None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise InvalidGatewayConfig("the private key is not an RSA key")
+    return key
+
+
+def rsa_verify(pem: str, signature_b64: str, message: bytes) -> bool:
+    """RSASSA-PKCS1-v1_5 / SHA-256 over ``message`` with the PEM public key."""
+    try:
+        signature = base64.b64decode(signature_b64, validate=True)
+        public_key(pem).verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def rsa_sign(pem: str, message: bytes) -> str:
+    """Base64 RSASSA-PKCS1-v1_5 / SHA-256 signature with the PEM private key."""
+    signature = private_key(pem).sign(message, padding.PKCS1v15(), hashes.SHA256())
+    return base64.b64encode(signature).decode()
+
+
+def _wrap_bare_key(pem: str) -> bytes:
+    # Gateways hand out bare base64 keys too; accept them wrapped as a public key PEM.
+    body = "".join(line for line in pem.strip().splitlines() if not line.startswith("-----"))
+    return f"-----BEGIN PUBLIC KEY-----\n{body}\n-----END PUBLIC KEY-----\n".encode()

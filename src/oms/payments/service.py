@@ -1,0 +1,108 @@
+"""Payment use cases: configure a gateway, take a notification, confirm a payment.
+
+``receive_notification`` never raises for a message it refuses: it records it and answers
+what the gateway expects (Alipay: the text ``success`` / ``fail``; WeChat Pay: 204, or 4xx
+with ``{"code": "FAIL", "message": ...}``), so a gateway stops retrying only what oms took.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from oms.core.uow import Database
+from oms.orders.queries import OrderFilter, list_orders
+from oms.orders.schemas import OrderOut
+from oms.payments import intake
+from oms.payments.config import configure_gateway, gateway_config, load_credentials
+from oms.payments.confirmation import confirm_payment
+from oms.payments.errors import NotificationRejected, UnknownPaymentOrder
+from oms.payments.gateways import alipay, wechatpay
+from oms.payments.gateways.base import Ignored, Notified
+from oms.payments.schemas import GatewayName
+
+__all__ = [
+    "NotifyAnswer",
+    "configure_gateway",
+    "confirm_payment",
+    "gateway_config",
+    "receive_notification",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyAnswer:
+    """What to answer a gateway, independent of the web framework."""
+
+    status: int
+    body: bytes
+    media_type: str | None
+
+
+def receive_notification(
+    db: Database, *, gateway: str, tenant_id: str, headers: Mapping[str, str], body: bytes
+) -> NotifyAnswer:
+    """Verify a gateway notification, store it raw, then record the payment it reports.
+
+    Rejections (ERR_PAYMENT_UNKNOWN_GATEWAY, _UNKNOWN_TENANT, _GATEWAY_NOT_CONFIGURED,
+    _MALFORMED_NOTIFICATION, _BAD_SIGNATURE, _UNKNOWN_SERIAL, _STALE_TIMESTAMP, _UNKNOWN_APP,
+    _UNDECRYPTABLE, _ORDER_NOT_FOUND) are recorded and answered as failures, not raised.
+    """
+    delivery = intake.Delivery(gateway, tenant_id, headers, body)
+    try:
+        verified, order = _verify(db, gateway, tenant_id, headers, body)
+    except NotificationRejected as rejection:
+        intake.record_rejection(db, delivery, rejection)
+        return _failure(gateway, rejection)
+    recorded = intake.record_verified(
+        db, delivery, message_id=verified.message_id, topic=verified.topic
+    )
+    if isinstance(verified, Notified) and order is not None:
+        intake.take_payment(
+            db,
+            tenant_id=tenant_id,
+            gateway=gateway,
+            notified=verified,
+            order=order,
+            recorded=recorded,
+        )
+    else:
+        intake.mark_processed(db, tenant_id, recorded.id, "ignored")
+    return _success(gateway)
+
+
+def _verify(
+    db: Database, gateway: str, tenant_id: str, headers: Mapping[str, str], body: bytes
+) -> tuple[Notified | Ignored, OrderOut | None]:
+    creds = load_credentials(db, tenant_id, gateway)
+    if isinstance(creds, alipay.AlipayCredentials):
+        verified = alipay.verify_notification(alipay.parse_form(body), creds)
+    else:
+        verified = wechatpay.verify_notification(headers, body, creds, now=db.clock.now())
+    if isinstance(verified, Ignored):
+        return verified, None
+    return verified, _order(db, tenant_id, verified.out_trade_no)
+
+
+def _order(db: Database, tenant_id: str, order_no: str) -> OrderOut:
+    """The order whose number is the gateway's out_trade_no. Raises: ERR_PAYMENT_ORDER_NOT_FOUND."""
+    found = list_orders(db, tenant_id, OrderFilter(q=order_no[:64], limit=50), overlap_s=0)
+    for order in found.page.items:
+        if order.order_no == order_no:
+            return order
+    raise UnknownPaymentOrder("out_trade_no is no order of this tenant", out_trade_no=order_no)
+
+
+def _success(gateway: str) -> NotifyAnswer:
+    if gateway == GatewayName.ALIPAY:
+        return NotifyAnswer(200, b"success", "text/plain")
+    return NotifyAnswer(204, b"", None)
+
+
+def _failure(gateway: str, rejection: NotificationRejected) -> NotifyAnswer:
+    if gateway == GatewayName.ALIPAY:
+        return NotifyAnswer(rejection.http_status, b"fail", "text/plain")
+    message = f"{rejection.code}: {rejection.message}"
+    body = json.dumps({"code": "FAIL", "message": message}, ensure_ascii=False).encode()
+    return NotifyAnswer(rejection.http_status, body, "application/json")

@@ -1,0 +1,1 @@
+"""Outbound webhooks: per-tenant subscriptions, Standard Webhooks signing, delivery with retries."""

@@ -1,0 +1,50 @@
+"""Errors of the webhooks domain."""
+
+from __future__ import annotations
+
+from oms.core.errors import AppError
+
+__all__ = [
+    "DeliveryInProgress",
+    "DeliveryNotFound",
+    "DestinationRefused",
+    "SubscriptionInactive",
+    "SubscriptionNotFound",
+    "UnknownEventType",
+]
+
+
+class SubscriptionNotFound(AppError):
+    code = "ERR_WEBHOOK_SUBSCRIPTION_NOT_FOUND"
+    http_status = 404
+    title = "Webhook subscription not found"
+
+
+class SubscriptionInactive(AppError):
+    code = "ERR_WEBHOOK_SUBSCRIPTION_INACTIVE"
+    http_status = 409
+    title = "The webhook subscription is disabled or deleted"
+
+
+class DeliveryNotFound(AppError):
+    code = "ERR_WEBHOOK_DELIVERY_NOT_FOUND"
+    http_status = 404
+    title = "Webhook delivery not found"
+
+
+class DeliveryInProgress(AppError):
+    code = "ERR_WEBHOOK_DELIVERY_IN_PROGRESS"
+    http_status = 409
+    title = "The delivery is still being attempted"
+
+
+class UnknownEventType(AppError):
+    code = "ERR_WEBHOOK_UNKNOWN_EVENT_TYPE"
+    http_status = 422
+    title = "Unknown webhook event type"
+
+
+class DestinationRefused(AppError):
+    code = "ERR_WEBHOOK_DESTINATION_REFUSED"
+    http_status = 422
+    title = "The destination URL is not allowed"

@@ -1,0 +1,73 @@
+"""Fixtures of the payment tests: a gateway on 127.0.0.1, configured tenants, a job runner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from oms.app import register_jobs
+from oms.config import Settings
+from oms.core.clock import ManualClock
+from oms.core.jobs import Worker
+from oms.core.uow import Database
+from oms.payments import jobs as payments_jobs
+from tests.fixtures.gateways import FakeGateway, alipay_config, wechatpay_config
+from tests.fixtures.orders import order_payload
+from tests.fixtures.tenants import TenantKeys
+
+MAX_ATTEMPTS = 3
+QUERY_TIMEOUT = 0.5
+
+
+@pytest.fixture
+def gateway(clock: ManualClock) -> Iterator[FakeGateway]:
+    fake = FakeGateway(clock).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def configured(client: TestClient, tenant: TenantKeys, gateway: FakeGateway) -> TenantKeys:
+    """The tenant with both gateways pointing at the local fake."""
+    for name, config in (
+        ("alipay", alipay_config(gateway.base_url)),
+        ("wechatpay", wechatpay_config(gateway.base_url)),
+    ):
+        response = client.put(
+            f"/api/v1/payments/gateways/{name}", json=config, headers=tenant.headers()
+        )
+        assert response.status_code == 200, response.text
+    return tenant
+
+
+@pytest.fixture
+def order(client: TestClient, configured: TenantKeys) -> dict[str, str]:
+    """A pending order of the configured tenant: its id and number."""
+    created = client.post("/api/v1/orders", json=order_payload(), headers=configured.headers())
+    assert created.status_code == 201
+    return {"id": created.json()["id"], "order_no": created.json()["order_no"]}
+
+
+@pytest.fixture
+def run_jobs(db: Database, clock: ManualClock) -> Callable[..., int]:
+    """Run every due job (a few rounds); ``later`` first moves the clock past any backoff."""
+    settings = Settings(env="test", job_max_attempts=MAX_ATTEMPTS, job_backoff_base_seconds=1)
+    register_jobs(settings)
+    payments_jobs.register(settings, query_timeout=QUERY_TIMEOUT)
+    worker = Worker(db, settings)
+
+    def run(*, later: bool = False) -> int:
+        if later:
+            clock.advance(timedelta(seconds=30))
+        total = 0
+        for _ in range(5):
+            processed = worker.run_once()
+            total += processed
+            if processed == 0:
+                break
+        return total
+
+    return run
