@@ -39,6 +39,9 @@ test: lint browser-deps
 bench: install
 	$(BIN)/python -m bench.orders_bench
 	$(BIN)/python -m bench.stock_bench
+	$(BIN)/python -m bench.ingest_bench
+	$(BIN)/python -m bench.matching_accuracy
+	$(BIN)/python -m bench.matching_speed
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -20,6 +20,7 @@ from oms.core.db import make_engine
 from oms.core.jobs import Worker
 from oms.core.logging import configure_logging
 from oms.core.uow import Database
+from oms.finance import api as finance_api
 from oms.fulfillment import api as fulfillment_api
 from oms.http import system_api
 from oms.http.middleware import BodyGuardMiddleware, IdempotencyMiddleware, TraceMiddleware
@@ -31,11 +32,20 @@ from oms.orders import api as orders_api
 from oms.orders import jobs as orders_jobs
 from oms.payments import api as payments_api
 from oms.payments import jobs as payments_jobs
+from oms.refunds import api as refunds_api
+from oms.refunds import jobs as refunds_jobs
 from oms.tickets import api as tickets_api
 from oms.webhooks import api as webhooks_api
 from oms.webhooks import jobs as webhooks_jobs
 
 __all__ = ["create_app", "register_jobs"]
+
+
+# The gateways' and platforms' endpoints: every delivery reaches the inbox, even a bad one.
+INTAKE_PATHS = (
+    r"/api/v1/payments/[^/]+/notify/[^/]+",
+    r"/api/v1/channels/[^/]+/webhooks/[^/]+",
+)
 
 
 def register_jobs(settings: Settings | None = None) -> None:
@@ -44,6 +54,7 @@ def register_jobs(settings: Settings | None = None) -> None:
     orders_jobs.register()
     inventory_jobs.register(settings)
     payments_jobs.register(settings)
+    refunds_jobs.register(settings)
     webhooks_jobs.register(settings)
     alerts_jobs.register(settings)
 
@@ -98,8 +109,10 @@ def create_app(
     app.include_router(fulfillment_api.router)
     app.include_router(channels_api.router)
     app.include_router(payments_api.router)
+    app.include_router(refunds_api.router)
     app.include_router(webhooks_api.router)
     app.include_router(alerts_api.router)
+    app.include_router(finance_api.router)
     app.add_middleware(
         IdempotencyMiddleware,
         ttl_seconds=settings.idempotency_ttl_seconds,
@@ -109,7 +122,8 @@ def create_app(
     app.add_middleware(
         BodyGuardMiddleware,
         max_bytes=settings.max_body_bytes,
-        form_paths=("/api/v1/payments/",),
+        form_paths=("/api/v1/payments/", "/api/v1/finance/statements"),
+        intake_paths=INTAKE_PATHS,
     )
     app.add_middleware(TraceMiddleware)
     return app

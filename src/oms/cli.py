@@ -21,6 +21,7 @@ from oms.core.db import make_engine
 from oms.core.errors import AppError
 from oms.core.logging import configure_logging
 from oms.core.uow import Database
+from oms.finance.cli import finance_app
 from oms.inventory.cli import stock_app
 from oms.payments.cli import payments_app
 
@@ -40,6 +41,7 @@ app.add_typer(channels_app, name="channels")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(payments_app, name="payments")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(finance_app, name="finance")
 
 DEMO_CREDENTIALS = Path("var/demo-credentials.json")
 

@@ -6,10 +6,12 @@ from oms.alerts import models as alert_models
 from oms.channels import models as channel_models
 from oms.core import models as core_models
 from oms.core.db import Base
+from oms.finance import models as finance_models
 from oms.fulfillment import models as fulfillment_models
 from oms.inventory import models as inventory_models
 from oms.orders import models as order_models
 from oms.payments import models as payment_models
+from oms.refunds import models as refund_models
 from oms.tickets import models as ticket_models
 from oms.users import models as user_models
 from oms.webhooks import models as webhook_models
@@ -26,7 +28,9 @@ _REGISTERED = (
     fulfillment_models,
     channel_models,
     payment_models,
+    refund_models,
     webhook_models,
     alert_models,
+    finance_models,
 )
 metadata = Base.metadata

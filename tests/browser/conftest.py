@@ -48,6 +48,7 @@ class LiveConsole:
     warehouse_email: str
     orders: dict[str, dict[str, Any]]
     shortage_order_id: str
+    database_url: str
 
 
 def _require_chromium() -> None:
@@ -162,6 +163,7 @@ def live_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveConso
             emails["warehouse"],
             orders,
             shortage,
+            env["OMS_DATABASE_URL"],
         )
     finally:
         process.terminate()

@@ -62,5 +62,6 @@ async def post_webhook(channel: str, tenant: str, request: Request, db: Db) -> J
         headers=dict(request.headers),
         body=body,
         actor_info=actor_info,
+        truncated=getattr(request.state, "body_truncated", False),
     )
     return JSONResponse(ack)

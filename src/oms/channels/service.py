@@ -37,7 +37,7 @@ from oms.channels.mapping import Mapped, load_mapping
 from oms.channels.models import ChannelConfig
 from oms.channels.schemas import ChannelConfigIn, ChannelConfigOut, MappedOut
 from oms.core.context import Actor
-from oms.core.errors import AppError, NotFound
+from oms.core.errors import AppError, NotFound, PayloadTooLarge
 from oms.core.inbox import Inbound, record_inbound
 from oms.core.models import InboxMessage, Tenant
 from oms.core.secrets import SecretUnreadable, secret_box
@@ -144,6 +144,7 @@ def receive_webhook(
     headers: Headers[str, str],
     body: bytes,
     actor_info: dict[str, str | None] | None = None,
+    truncated: bool = False,
 ) -> dict[str, Any]:
     """Record, verify, deduplicate and apply one platform delivery; return the platform's ack.
 
@@ -152,13 +153,18 @@ def receive_webhook(
     ERR_CHANNEL_SIGNATURE_MISSING, ERR_CHANNEL_SIGNATURE_INVALID,
     ERR_CHANNEL_TIMESTAMP_OUT_OF_TOLERANCE, ERR_CHANNEL_MALFORMED_PAYLOAD; (recorded as
     verified) ERR_CHANNEL_PAYLOAD_INVALID and the orders domain's errors other than
-    ERR_STOCK_INSUFFICIENT, which is recorded and acknowledged.
+    ERR_STOCK_INSUFFICIENT, which is recorded and acknowledged. ``truncated``: the body is only
+    the first bytes the edge kept of an oversized delivery, rejected ERR_PAYLOAD_TOO_LARGE.
     """
     headers = {k.lower(): v for k, v in headers.items() if k.lower() not in _DROPPED_HEADERS}
     connector = connector_for(channel)
     identity = connector.identify(headers, body) if connector else Identity(None, None)
     with db.uow() as uow:
-        checked = _check(uow, connector, channel, tenant_id, identity, headers, body)
+        checked = (
+            _Checked("rejected", error=PayloadTooLarge(limit_bytes=len(body)))
+            if truncated
+            else _check(uow, connector, channel, tenant_id, identity, headers, body)
+        )
         inbound = _inbound(channel, tenant_id, identity, checked, headers, body)
         recorded = record_inbound(uow.session, inbound, now=uow.clock.now())
         was_processed = _settle_at_intake(uow, tenant_id, recorded.id, checked)

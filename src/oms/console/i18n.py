@@ -24,6 +24,8 @@ __all__ = [
     "ERROR_MESSAGES",
     "EVENT_LABELS",
     "EXCEPTION_LABELS",
+    "HEALTH_CHECK_LABELS",
+    "INBOX_OUTCOME_LABELS",
     "JOB_STATUS_LABELS",
     "LANGUAGE_NAMES",
     "LEDGER_REF_LABELS",
@@ -33,10 +35,14 @@ __all__ = [
     "OUTCOME_LABELS",
     "RESERVATION_STATUS_LABELS",
     "ROLE_LABELS",
+    "SEVERITY_LABELS",
     "STATUS_LABELS",
+    "SUBSCRIPTION_STATUS_LABELS",
     "TICKET_DONE_LABELS",
     "TICKET_KIND_LABELS",
     "TICKET_STATUS_LABELS",
+    "VERIFICATION_LABELS",
+    "WEBHOOK_DELIVERY_STATUS_LABELS",
     "environment",
     "translations",
 ]
@@ -139,6 +145,41 @@ LEDGER_REF_LABELS = {
 EXCEPTION_LABELS = {
     "stock_shortage": N_("Stock shortage"),
 }
+# The webhooks page: inbound verification and outcome, health findings, outbound statuses.
+VERIFICATION_LABELS = {"verified": N_("Signature verified"), "rejected": N_("Rejected")}
+INBOX_OUTCOME_LABELS = {
+    "applied": N_("Applied"),
+    "payment_received": N_("Payment received, awaiting active query"),
+    "duplicate": N_("Duplicate request"),
+    "stale": N_("Stale message ignored"),
+    "ignored": N_("Ignored (no order)"),
+    "probe": N_("Test push"),
+    "invalid": N_("Mapping failed"),
+    "failed": N_("Processing failed, awaiting redelivery"),
+    "stock_insufficient": N_("Not enough stock"),
+}
+SEVERITY_LABELS = {"info": N_("Info"), "warning": N_("Warning"), "critical": N_("Critical")}
+HEALTH_CHECK_LABELS = {
+    "secret_configured": N_("Signing secret"),
+    "signature_failures": N_("Signature failures"),
+    "duplicate_deliveries": N_("Duplicate deliveries"),
+    "duplicate_subscriptions": N_("Duplicate subscriptions"),
+    "overlapping_topics": N_("Overlapping topics"),
+    "last_delivery": N_("Last delivery"),
+    "processing_lag": N_("Processing lag"),
+    "stock_insufficient": N_("Orders refused for stock"),
+}
+SUBSCRIPTION_STATUS_LABELS = {
+    "active": N_("Active"),
+    "disabled": N_("Disabled"),
+    "deleted": N_("Deleted"),
+}
+WEBHOOK_DELIVERY_STATUS_LABELS = {
+    "pending": N_("Sending"),
+    "succeeded": N_("Delivered successfully"),
+    "failed": N_("Failed"),
+    "cancelled": N_("Cancelled"),
+}
 # What a person reads for an error code; unknown codes fall back to the generic message.
 ERROR_MESSAGES = {
     "ERR_AUTH_INVALID_CREDENTIALS": N_("Wrong e-mail address or password."),
@@ -159,6 +200,13 @@ ERROR_MESSAGES = {
     "ERR_STOCK_UNKNOWN_WAREHOUSE": N_("No such warehouse."),
     "ERR_TICKET_NOT_FOUND": N_("No such ticket."),
     "ERR_TICKET_INVALID_TRANSITION": N_("The ticket is already resolved."),
+    "ERR_WEBHOOK_DELIVERY_IN_PROGRESS": N_(
+        "This delivery is still being sent. Replay it after it succeeds or fails."
+    ),
+    "ERR_WEBHOOK_SUBSCRIPTION_INACTIVE": N_(
+        "The subscription is disabled or deleted: subscribe the URL again first."
+    ),
+    "ERR_WEBHOOK_DELIVERY_NOT_FOUND": N_("No such delivery."),
     "ERR_NOT_FOUND": N_("Not found."),
     "ERR_CONFLICT": N_("This conflicts with the current state."),
     "ERR_VALIDATION": N_("The input is not valid."),

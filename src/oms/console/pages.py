@@ -36,6 +36,7 @@ NAVIGATION = (
     NavItem("stock", "/console/stock", N_("Stock"), "stock:read"),
     NavItem("tickets", "/console/tickets", N_("Exception tickets"), "tickets:read"),
     NavItem("jobs", "/console/jobs", N_("Jobs"), "jobs:read"),
+    NavItem("webhooks", "/console/webhooks", N_("Webhooks"), "channels:health"),
 )
 
 

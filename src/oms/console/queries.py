@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
+from oms.channels import health
+from oms.channels.schemas import HealthReport
 from oms.console.forms import TicketFilter
 from oms.console.pages import can, event_actions
-from oms.core import jobs
+from oms.core import inbox, jobs
+from oms.core.inbox import InboxEntry
 from oms.core.jobs import JobInfo
 from oms.core.outbox import MessageStatus
 from oms.core.uow import Database
@@ -20,6 +24,8 @@ from oms.tickets import service as tickets
 from oms.tickets.schemas import TicketOut
 from oms.tickets.states import TicketStatus
 from oms.users.schemas import SessionUser
+from oms.webhooks import queries as webhook_queries
+from oms.webhooks.schemas import DeliveryOut, SubscriptionOut
 
 __all__ = [
     "JobsPage",
@@ -27,15 +33,19 @@ __all__ = [
     "StockPage",
     "TicketDetail",
     "TicketQueue",
+    "WebhooksPage",
     "jobs_page",
     "order_detail",
     "stock_page",
     "ticket_detail",
     "ticket_queue",
+    "webhooks_page",
 ]
 
 QUEUE_LIMIT = 100
 LEDGER_LIMIT = 100
+INBOX_LIMIT = 100
+DELIVERY_LOG_LIMIT = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +89,20 @@ class TicketDetail:
     ticket: TicketOut
     warehouses: list[WarehouseOut]
     now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionLog:
+    subscription: SubscriptionOut
+    display_url: str  # without its query: tokens often ride there
+    deliveries: list[DeliveryOut]
+
+
+@dataclass(frozen=True, slots=True)
+class WebhooksPage:
+    inbound: list[InboxEntry]
+    health: HealthReport
+    subscriptions: list[SubscriptionLog]
 
 
 def order_detail(db: Database, user: SessionUser, order_id: str) -> OrderDetail:
@@ -144,3 +168,26 @@ def ticket_detail(db: Database, user: SessionUser, ticket_id: str) -> TicketDeta
     may_correct = can(user.role, "tickets:write") and can(user.role, "stock:write")
     places = stock_queries.warehouses(db, user.tenant_id) if may_correct else []
     return TicketDetail(ticket, places, db.clock.now())
+
+
+def webhooks_page(db: Database, user: SessionUser) -> WebhooksPage:
+    """Recent inbound deliveries, the channel health check, subscriptions and their logs."""
+    received = inbox.recent_messages(db, user.tenant_id, limit=INBOX_LIMIT)
+    report = health.check_channels(db, user.tenant_id)
+    logs = [
+        SubscriptionLog(
+            subscription,
+            _without_query(subscription.url),
+            webhook_queries.list_deliveries(
+                db, user.tenant_id, subscription_id=subscription.id, limit=DELIVERY_LOG_LIMIT
+            ),
+        )
+        for subscription in webhook_queries.list_subscriptions(db, user.tenant_id)
+    ]
+    return WebhooksPage(received, report, logs)
+
+
+def _without_query(url: str) -> str:
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"

@@ -73,6 +73,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     "jobs:read": frozenset({Role.ADMIN, Role.OPS}),
     "jobs:retry": frozenset({Role.ADMIN, Role.OPS}),
     "keys:manage": frozenset({Role.ADMIN}),
+    "finance:read": frozenset({Role.ADMIN, Role.FINANCE}),
+    "finance:write": frozenset({Role.ADMIN, Role.FINANCE}),
+    "refunds:read": frozenset({Role.ADMIN, Role.OPS, Role.SERVICE, Role.FINANCE, Role.INTEGRATION}),
+    "refunds:request": frozenset({Role.ADMIN, Role.OPS, Role.SERVICE, Role.INTEGRATION}),
+    "refunds:review": frozenset({Role.ADMIN, Role.OPS, Role.SERVICE, Role.FINANCE}),
+    "refunds:receive": frozenset({Role.ADMIN, Role.OPS, Role.WAREHOUSE}),
+    "refunds:configure": frozenset({Role.ADMIN}),
 }
 
 

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from oms.core.ids import new_id
 from oms.core.models import InboxMessage
+from oms.core.uow import Database
 
-__all__ = ["Inbound", "Recorded", "record_inbound"]
+__all__ = ["Inbound", "InboxEntry", "Recorded", "recent_messages", "record_inbound"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +83,46 @@ def record_inbound(session: Session, message: Inbound, *, now: datetime) -> Reco
         )
     ).one()
     return Recorded(id=row.id, is_new=row.id == values["id"], deliveries=row.deliveries)
+
+
+@dataclass(frozen=True, slots=True)
+class InboxEntry:
+    """One stored message as a person reviews it (no headers or body)."""
+
+    id: str
+    source: str
+    topic: str | None
+    message_id: str
+    verification: str
+    error_code: str | None
+    deliveries: int
+    outcome: str | None
+    received_at: datetime
+    processed_at: datetime | None
+
+
+def recent_messages(db: Database, tenant_id: str, *, limit: int = 100) -> list[InboxEntry]:
+    """The tenant's inbound messages (callbacks and webhooks), newest first."""
+    stmt = (
+        select(InboxMessage)
+        .where(InboxMessage.tenant_id == tenant_id)
+        .order_by(InboxMessage.received_at.desc(), InboxMessage.id.desc())
+        .limit(limit)
+    )
+    with db.reader() as session:
+        return [_entry(row) for row in session.scalars(stmt)]
+
+
+def _entry(row: InboxMessage) -> InboxEntry:
+    return InboxEntry(
+        id=row.id,
+        source=row.source,
+        topic=row.topic,
+        message_id=row.message_id,
+        verification=row.verification,
+        error_code=row.error_code,
+        deliveries=row.deliveries,
+        outcome=row.outcome,
+        received_at=row.received_at,
+        processed_at=row.processed_at,
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from datetime import timedelta
 from typing import Any
@@ -103,12 +104,28 @@ class BodyGuardMiddleware:
 
     NUL is refused here, once for every route: no merchant text contains it, and PostgreSQL
     cannot store it in a text column, so letting it through would only fail deeper.
+
+    Intake paths (``intake_paths``: regular expressions matched against the whole path) are the
+    gateways' and platforms' own endpoints, whose every delivery must reach the inbox: their
+    content type is not checked (the intake parses the body itself), and a body over the limit
+    is cut to its first ``max_bytes`` and handed on with ``state.body_truncated = True``, so the
+    intake records it as rejected and answers 413 in the sender's own format.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, form_paths: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        form_paths: tuple[str, ...] = (),
+        intake_paths: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.form_paths = form_paths
+        self.intake = (
+            re.compile("|".join(f"(?:{p})" for p in intake_paths)) if intake_paths else None
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -121,32 +138,38 @@ class BodyGuardMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        error = self._check_declared_length(headers)
+        is_intake = self.intake is not None and self.intake.fullmatch(scope["path"]) is not None
+        error = self._check_declared_length(headers, is_intake)
         body = b""
         if error is None:
-            body, error = await self._read_body(receive)
-        if error is None:
+            body, error = await self._read_body(receive, is_intake)
+        if error is None and not is_intake:
             error = self._check_content_type(scope, headers, body)
         if error is None and _json_has_nul(body):
             error = _nul_error("the body")
         if error is not None:
             await _send_problem(scope, receive, send, error)
             return
+        if is_intake and len(body) > self.max_bytes:
+            body = body[: self.max_bytes]
+            _state(scope)["body_truncated"] = True
         _state(scope)["raw_body"] = body
         _state(scope)["body_sha256"] = hashlib.sha256(body).hexdigest()
         await self.app(scope, _replay(body), send)
 
-    def _check_declared_length(self, headers: Headers) -> AppError | None:
+    def _check_declared_length(self, headers: Headers, is_intake: bool) -> AppError | None:
         declared = headers.get("content-length")
         if declared is None:
             return None
         if not declared.isdigit():
             return ValidationFailed("invalid Content-Length")
-        if int(declared) > self.max_bytes:
+        if int(declared) > self.max_bytes and not is_intake:
             return PayloadTooLarge(limit_bytes=self.max_bytes)
         return None
 
-    async def _read_body(self, receive: Receive) -> tuple[bytes, AppError | None]:
+    async def _read_body(self, receive: Receive, is_intake: bool) -> tuple[bytes, AppError | None]:
+        """The body; past the limit an error, or for an intake path the bytes read so far
+        (more than ``max_bytes``: the caller cuts them and marks the body truncated)."""
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -155,9 +178,11 @@ class BodyGuardMiddleware:
                 return b"", ValidationFailed("the client went away")
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                return b"", PayloadTooLarge(limit_bytes=self.max_bytes)
             chunks.append(chunk)
+            if size > self.max_bytes:
+                if is_intake:
+                    return b"".join(chunks), None
+                return b"", PayloadTooLarge(limit_bytes=self.max_bytes)
             if not message.get("more_body", False):
                 return b"".join(chunks), None
 

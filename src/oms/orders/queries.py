@@ -27,8 +27,10 @@ from oms.orders.schemas import OrderLineOut, OrderOut, OrderPage, TimelineEntry,
 from oms.orders.states import OrderStatus, allowed_events
 
 __all__ = [
+    "BuyerOrder",
     "ListedOrders",
     "OrderFilter",
+    "buyer_orders",
     "get_order",
     "list_orders",
     "order_out",
@@ -274,3 +276,22 @@ def _after_cursor(
     if ascending:
         return or_(sort_key > key, and_(sort_key == key, Order.id > order_id))
     return or_(sort_key < key, and_(sort_key == key, Order.id < order_id))
+
+
+@dataclass(frozen=True, slots=True)
+class BuyerOrder:
+    """One order of a buyer, as trust decisions (auto-refund) need it."""
+
+    id: str
+    placed_at: datetime
+    paid_at: datetime | None
+
+
+def buyer_orders(session: Session, tenant_id: str, buyer_id: str) -> list[BuyerOrder]:
+    """Every order of ``buyer_id`` (orders.buyer_id), oldest first, in the caller's session."""
+    rows = session.execute(
+        select(Order.id, Order.placed_at, Order.paid_at)
+        .where(Order.tenant_id == tenant_id, Order.buyer_id == buyer_id)
+        .order_by(Order.placed_at, Order.id)
+    )
+    return [BuyerOrder(r.id, r.placed_at, r.paid_at) for r in rows]

@@ -34,11 +34,13 @@ from oms.tickets.states import TicketKind
 __all__ = [
     "FulfilmentView",
     "PlacedOrder",
+    "RefundView",
     "apply_event",
     "apply_event_in",
     "apply_payment_timeout",
     "fulfilment_view",
     "place_order",
+    "refund_view",
 ]
 
 _AGGREGATE = "order"
@@ -209,6 +211,42 @@ def fulfilment_view(uow: UnitOfWork, tenant_id: str, order_id: str) -> Fulfilmen
         )
     )
     return FulfilmentView(order.order_no, order.status, [(sku, qty) for sku, qty in lines])
+
+
+@dataclass(frozen=True, slots=True)
+class RefundView:
+    """What refunds need of an order, read under its row lock."""
+
+    order_no: str
+    status: str
+    channel: str
+    currency: str
+    total: int
+    buyer_id: str | None
+    lines: list[tuple[str, int, int]]  # sku, qty, unit price
+
+
+def refund_view(uow: UnitOfWork, tenant_id: str, order_id: str) -> RefundView:
+    """Lock the order (FOR UPDATE on PostgreSQL) and read it for a refund, in the caller's
+    unit of work: concurrent refunds of one order queue here. Raises: ERR_ORDER_NOT_FOUND.
+    """
+    order = _lock_order(uow, tenant_id, order_id)
+    _materialise_due_timeout(uow, tenant_id, order, uow.clock.now())
+    rows = uow.session.execute(
+        select(OrderLine.sku, OrderLine.qty, OrderLine.unit_price).where(
+            OrderLine.tenant_id == tenant_id, OrderLine.order_id == order_id
+        )
+    )
+    lines = [(sku, qty, price) for sku, qty, price in rows]
+    return RefundView(
+        order.order_no,
+        order.status,
+        order.channel,
+        order.currency,
+        order.total,
+        order.buyer_id,
+        lines,
+    )
 
 
 def apply_payment_timeout(db: Database, *, tenant_id: str, order_id: str) -> bool:

@@ -73,5 +73,6 @@ async def notify(gateway: str, tenant: str, request: Request, db: Db) -> Respons
         tenant_id=tenant,
         headers=dict(request.headers),
         body=await request.body(),
+        truncated=getattr(request.state, "body_truncated", False),
     )
     return Response(answer.body, status_code=answer.status, media_type=answer.media_type)

@@ -20,13 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from oms.core import audit, outbox
 from oms.core.audit import Attempt, Outcome
 from oms.core.context import Actor
+from oms.core.errors import AppError
 from oms.core.ids import new_id
 from oms.core.inbox import Inbound, Recorded, record_inbound
 from oms.core.models import InboxMessage, Tenant
 from oms.core.uow import Database, UnitOfWork
 from oms.orders.schemas import OrderOut
 from oms.payments import events
-from oms.payments.errors import NotificationRejected
 from oms.payments.gateways.base import Notified
 from oms.payments.models import Payment
 from oms.payments.states import PaymentStatus
@@ -60,7 +60,7 @@ class Delivery:
     body: bytes
 
 
-def record_rejection(db: Database, delivery: Delivery, rejection: NotificationRejected) -> str:
+def record_rejection(db: Database, delivery: Delivery, rejection: AppError) -> str:
     """Store a refused message under a fresh id (a forgery must not pass for a redelivery)."""
     source = source_of(delivery.gateway)
     message = Inbound(

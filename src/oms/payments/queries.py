@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from oms.core.uow import Database
 from oms.payments.models import Payment
 from oms.payments.schemas import PaymentOut
 
-__all__ = ["list_payments"]
+__all__ = ["list_confirmed_payments", "list_payments", "order_payments"]
 
 
 def list_payments(
@@ -21,3 +22,28 @@ def list_payments(
     stmt = stmt.order_by(Payment.created_at, Payment.id).limit(limit)
     with db.reader() as session:
         return [PaymentOut.model_validate(p, from_attributes=True) for p in session.scalars(stmt)]
+
+
+def order_payments(session: Session, tenant_id: str, order_id: str) -> list[PaymentOut]:
+    """An order's payments, oldest first, in the caller's transaction (for refunds)."""
+    stmt = select(Payment).where(Payment.tenant_id == tenant_id, Payment.order_id == order_id)
+    rows = session.scalars(stmt.order_by(Payment.created_at, Payment.id))
+    return [PaymentOut.model_validate(p, from_attributes=True) for p in rows]
+
+
+def list_confirmed_payments(
+    db: Database, tenant_id: str, *, exclude_ids: frozenset[str] = frozenset()
+) -> list[PaymentOut]:
+    """A tenant's confirmed payments (money that should reach the bank), oldest first."""
+    stmt = (
+        select(Payment)
+        .where(Payment.tenant_id == tenant_id, Payment.status == "confirmed")
+        .order_by(Payment.created_at, Payment.id)
+    )
+    with db.reader() as session:
+        found = session.scalars(stmt)
+        return [
+            PaymentOut.model_validate(p, from_attributes=True)
+            for p in found
+            if p.id not in exclude_ids
+        ]

@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from oms.core.errors import AppError, PayloadTooLarge
 from oms.core.uow import Database
 from oms.orders.queries import OrderFilter, list_orders
 from oms.orders.schemas import OrderOut
@@ -41,18 +42,27 @@ class NotifyAnswer:
 
 
 def receive_notification(
-    db: Database, *, gateway: str, tenant_id: str, headers: Mapping[str, str], body: bytes
+    db: Database,
+    *,
+    gateway: str,
+    tenant_id: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    truncated: bool = False,
 ) -> NotifyAnswer:
     """Verify a gateway notification, store it raw, then record the payment it reports.
 
     Rejections (ERR_PAYMENT_UNKNOWN_GATEWAY, _UNKNOWN_TENANT, _GATEWAY_NOT_CONFIGURED,
     _MALFORMED_NOTIFICATION, _BAD_SIGNATURE, _UNKNOWN_SERIAL, _STALE_TIMESTAMP, _UNKNOWN_APP,
-    _UNDECRYPTABLE, _ORDER_NOT_FOUND) are recorded and answered as failures, not raised.
+    _UNDECRYPTABLE, _ORDER_NOT_FOUND; ERR_PAYLOAD_TOO_LARGE when ``truncated``: the body is
+    only the first bytes the edge kept) are recorded and answered as failures, not raised.
     """
     delivery = intake.Delivery(gateway, tenant_id, headers, body)
     try:
+        if truncated:
+            raise PayloadTooLarge(limit_bytes=len(body))
         verified, order = _verify(db, gateway, tenant_id, headers, body)
-    except NotificationRejected as rejection:
+    except (NotificationRejected, PayloadTooLarge) as rejection:
         intake.record_rejection(db, delivery, rejection)
         return _failure(gateway, rejection)
     recorded = intake.record_verified(
@@ -100,7 +110,7 @@ def _success(gateway: str) -> NotifyAnswer:
     return NotifyAnswer(204, b"", None)
 
 
-def _failure(gateway: str, rejection: NotificationRejected) -> NotifyAnswer:
+def _failure(gateway: str, rejection: AppError) -> NotifyAnswer:
     if gateway == GatewayName.ALIPAY:
         return NotifyAnswer(rejection.http_status, b"fail", "text/plain")
     message = f"{rejection.code}: {rejection.message}"

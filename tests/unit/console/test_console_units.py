@@ -55,7 +55,7 @@ def test_pending_orders_offer_pay_and_cancel_to_ops_but_nothing_to_warehouse() -
 
 
 def test_navigation_shows_each_role_only_the_pages_it_may_open() -> None:
-    assert [n.key for n in navigation("ops")] == ["orders", "stock", "tickets", "jobs"]
+    assert [n.key for n in navigation("ops")] == ["orders", "stock", "tickets", "jobs", "webhooks"]
     assert [n.key for n in navigation("warehouse")] == ["orders", "stock", "tickets"]
     assert [n.key for n in navigation("finance")] == ["orders", "stock", "tickets"]
     assert [n.key for n in navigation("integration")] == ["orders", "stock"]

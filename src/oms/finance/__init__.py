@@ -1,0 +1,1 @@
+"""Finance: bank statements, expected money movements and the matching engine."""

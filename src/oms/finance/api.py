@@ -1,0 +1,116 @@
+"""Finance over HTTP: statement import, matching, the review queue, settings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from oms.finance import queries, service
+from oms.finance.schemas import (
+    FinanceSettingsIn,
+    FinanceSettingsOut,
+    ImportResult,
+    ManualMatchIn,
+    MatchOut,
+    MatchRunResult,
+    StatementFormat,
+    StatementLineOut,
+    SyncResult,
+)
+from oms.http.deps import CurrentActor, CurrentPrincipal, Db, requires
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1/finance", tags=["finance"])
+Read = [requires("finance:read")]
+Write = [requires("finance:write")]
+MatchStatus = Literal["review", "confirmed", "rejected"]
+LineStatus = Literal["unmatched", "review", "matched"]
+
+
+async def _upload(request: Request) -> tuple[bytes, str | None]:
+    """The file of a multipart form (field ``file``), or the raw body."""
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if upload is not None and not isinstance(upload, str):
+            return await upload.read(), upload.filename
+        return b"", None
+    return await request.body(), None
+
+
+@router.post("/statements", dependencies=Write, status_code=201)
+async def import_statement(
+    request: Request, actor: CurrentActor, db: Db, format: StatementFormat
+) -> ImportResult:
+    """Import an MT940, camt.053 or CSV statement (multipart ``file`` or raw body)."""
+    data, filename = await _upload(request)
+    return await run_in_threadpool(
+        service.import_statement, db, actor, data=data, fmt=format.value, filename=filename
+    )
+
+
+@router.post("/expected/sync", dependencies=Write)
+def sync_expected(actor: CurrentActor, db: Db) -> SyncResult:
+    """Add expected movements for confirmed payments not yet known."""
+    return service.sync_expected(db, actor.tenant_id)
+
+
+@router.post("/matching/run", dependencies=Write)
+def run_matching(actor: CurrentActor, db: Db) -> MatchRunResult:
+    """Match every open line against the open expected movements."""
+    return service.run_matching(db, actor)
+
+
+@router.get("/matches", dependencies=Read)
+def list_matches(
+    principal: CurrentPrincipal,
+    db: Db,
+    status: MatchStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[MatchOut]:
+    """Matches; ``status=review`` is the review queue."""
+    return queries.list_matches(db, principal.tenant_id, status=status, limit=limit)
+
+
+@router.post("/matches/{match_id}/confirm", dependencies=Write)
+def confirm_match(match_id: str, actor: CurrentActor, db: Db) -> list[MatchOut]:
+    """Confirm a proposal (and the rest of its split or merged group)."""
+    return service.confirm_match(db, actor, match_id)
+
+
+@router.post("/matches/{match_id}/reject", dependencies=Write)
+def reject_match(match_id: str, actor: CurrentActor, db: Db) -> list[MatchOut]:
+    """Reject a proposal; its lines and movements are open again."""
+    return service.reject_match(db, actor, match_id)
+
+
+@router.get("/lines", dependencies=Read)
+def list_lines(
+    principal: CurrentPrincipal,
+    db: Db,
+    status: LineStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[StatementLineOut]:
+    """Statement lines, optionally by status."""
+    return queries.list_lines(db, principal.tenant_id, status=status, limit=limit)
+
+
+@router.post("/lines/{line_id}/match", dependencies=Write, status_code=201)
+def match_line(line_id: str, body: ManualMatchIn, actor: CurrentActor, db: Db) -> MatchOut:
+    """Match a line to an expected movement by hand."""
+    return service.match_line(db, actor, line_id, body)
+
+
+@router.get("/settings", dependencies=Read)
+def read_settings(principal: CurrentPrincipal, db: Db) -> FinanceSettingsOut:
+    """Tolerance, date window, auto-confirm score and CSV layout."""
+    return queries.get_settings(db, principal.tenant_id)
+
+
+@router.put("/settings", dependencies=Write)
+def put_settings(body: FinanceSettingsIn, actor: CurrentActor, db: Db) -> FinanceSettingsOut:
+    """Set tolerance, date window, auto-confirm score and CSV layout."""
+    return service.update_settings(db, actor, body)

@@ -1,0 +1,93 @@
+"""Refund reads: one refund, a filtered list, and the figures requests are checked against."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from oms.core.uow import Database
+from oms.refunds.errors import RefundNotFound
+from oms.refunds.models import Refund
+from oms.refunds.schemas import RefundOut
+from oms.refunds.states import RefundStatus
+
+__all__ = [
+    "COUNTED",
+    "claimed_amount",
+    "get_refund",
+    "list_refunds",
+    "refund_out",
+    "refunded_amount",
+]
+
+# Statuses whose amount counts against what was paid. Failed counts: it may be retried.
+COUNTED = (
+    RefundStatus.REQUESTED,
+    RefundStatus.APPROVED,
+    RefundStatus.REFUNDING,
+    RefundStatus.REFUNDED,
+    RefundStatus.FAILED,
+)
+
+
+def get_refund(db: Database, tenant_id: str, refund_id: str) -> RefundOut:
+    """One refund. Raises: ERR_REFUND_NOT_FOUND (also for another tenant's)."""
+    with db.reader() as session:
+        refund = session.get(Refund, (tenant_id, refund_id))
+        if refund is None:
+            raise RefundNotFound("no such refund", refund_id=refund_id)
+        return refund_out(refund)
+
+
+def list_refunds(
+    db: Database,
+    tenant_id: str,
+    *,
+    order_id: str | None = None,
+    status: RefundStatus | None = None,
+    limit: int = 100,
+) -> list[RefundOut]:
+    """A tenant's refunds, oldest request first, optionally of one order or status."""
+    stmt = select(Refund).where(Refund.tenant_id == tenant_id)
+    if order_id is not None:
+        stmt = stmt.where(Refund.order_id == order_id)
+    if status is not None:
+        stmt = stmt.where(Refund.status == str(status))
+    stmt = stmt.order_by(Refund.requested_at, Refund.id).limit(limit)
+    with db.reader() as session:
+        return [refund_out(r) for r in session.scalars(stmt)]
+
+
+def claimed_amount(
+    session: Session, tenant_id: str, order_id: str, *, payment_id: str | None
+) -> int:
+    """What the order's refunds against this payment (None: the channel) already claim."""
+    stmt = select(func.coalesce(func.sum(Refund.amount), 0)).where(
+        Refund.tenant_id == tenant_id,
+        Refund.order_id == order_id,
+        Refund.status.in_([str(s) for s in COUNTED]),
+    )
+    if payment_id is None:
+        stmt = stmt.where(Refund.payment_id.is_(None))
+    else:
+        stmt = stmt.where(Refund.payment_id == payment_id)
+    return int(session.scalar(stmt) or 0)
+
+
+def refunded_amount(session: Session, tenant_id: str, order_id: str, payment_id: str | None) -> int:
+    """What has actually gone back for the order against this payment."""
+    stmt = select(func.coalesce(func.sum(Refund.amount), 0)).where(
+        Refund.tenant_id == tenant_id,
+        Refund.order_id == order_id,
+        Refund.status == str(RefundStatus.REFUNDED),
+    )
+    if payment_id is None:
+        stmt = stmt.where(Refund.payment_id.is_(None))
+    else:
+        stmt = stmt.where(Refund.payment_id == payment_id)
+    return int(session.scalar(stmt) or 0)
+
+
+def refund_out(refund: Refund) -> RefundOut:
+    """The API shape of a refund row."""
+    return RefundOut.model_validate(refund, from_attributes=True)
