@@ -20,6 +20,8 @@ from oms.core.db import make_engine
 from oms.core.jobs import Worker
 from oms.core.logging import configure_logging
 from oms.core.uow import Database
+from oms.feedback import api as feedback_api
+from oms.feedback import web as feedback_web
 from oms.finance import api as finance_api
 from oms.fulfillment import api as fulfillment_api
 from oms.http import system_api
@@ -35,6 +37,7 @@ from oms.payments import jobs as payments_jobs
 from oms.refunds import api as refunds_api
 from oms.refunds import jobs as refunds_jobs
 from oms.tickets import api as tickets_api
+from oms.vouchers import api as vouchers_api
 from oms.webhooks import api as webhooks_api
 from oms.webhooks import jobs as webhooks_jobs
 
@@ -113,6 +116,9 @@ def create_app(
     app.include_router(webhooks_api.router)
     app.include_router(alerts_api.router)
     app.include_router(finance_api.router)
+    app.include_router(vouchers_api.router)
+    app.include_router(feedback_api.router)
+    app.include_router(feedback_web.router)
     app.add_middleware(
         IdempotencyMiddleware,
         ttl_seconds=settings.idempotency_ttl_seconds,

@@ -24,6 +24,7 @@ from oms.core.uow import Database
 from oms.finance.cli import finance_app
 from oms.inventory.cli import stock_app
 from oms.payments.cli import payments_app
+from oms.vouchers.cli import vouchers_app
 
 __all__ = ["app"]
 
@@ -42,6 +43,7 @@ app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(payments_app, name="payments")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(finance_app, name="finance")
+app.add_typer(vouchers_app, name="vouchers")
 
 DEMO_CREDENTIALS = Path("var/demo-credentials.json")
 

@@ -6,6 +6,7 @@ from oms.alerts import models as alert_models
 from oms.channels import models as channel_models
 from oms.core import models as core_models
 from oms.core.db import Base
+from oms.feedback import models as feedback_models
 from oms.finance import models as finance_models
 from oms.fulfillment import models as fulfillment_models
 from oms.inventory import models as inventory_models
@@ -14,6 +15,7 @@ from oms.payments import models as payment_models
 from oms.refunds import models as refund_models
 from oms.tickets import models as ticket_models
 from oms.users import models as user_models
+from oms.vouchers import models as voucher_models
 from oms.webhooks import models as webhook_models
 
 __all__ = ["metadata"]
@@ -32,5 +34,7 @@ _REGISTERED = (
     webhook_models,
     alert_models,
     finance_models,
+    voucher_models,
+    feedback_models,
 )
 metadata = Base.metadata

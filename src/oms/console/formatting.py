@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from oms.core.money import format_minor
 
-__all__ = ["age", "day_bounds", "local_time", "mask_phone", "money"]
+__all__ = ["age", "age_of_seconds", "day_bounds", "local_time", "mask_phone", "money"]
 
 _EMPTY = "—"
 
@@ -55,3 +55,9 @@ def age(since: datetime, until: datetime) -> tuple[int, str]:
     if minutes >= 60:
         return minutes // 60, "hours"
     return minutes, "minutes"
+
+
+def age_of_seconds(seconds: int) -> tuple[int, str]:
+    """An age given in seconds, in its largest whole unit (as ``age``)."""
+    start = datetime(2000, 1, 1, tzinfo=UTC)
+    return age(start, start + timedelta(seconds=seconds))

@@ -24,6 +24,7 @@ __all__ = [
     "ERROR_MESSAGES",
     "EVENT_LABELS",
     "EXCEPTION_LABELS",
+    "FINANCE_DONE_LABELS",
     "HEALTH_CHECK_LABELS",
     "INBOX_OUTCOME_LABELS",
     "JOB_STATUS_LABELS",
@@ -33,9 +34,14 @@ __all__ = [
     "MOVEMENT_KIND_LABELS",
     "N_",
     "OUTCOME_LABELS",
+    "REFUND_DONE_LABELS",
+    "REFUND_REASON_LABELS",
+    "REFUND_STATUS_LABELS",
     "RESERVATION_STATUS_LABELS",
     "ROLE_LABELS",
     "SEVERITY_LABELS",
+    "SLA_COLOUR_LABELS",
+    "STATEMENT_FORMAT_LABELS",
     "STATUS_LABELS",
     "SUBSCRIPTION_STATUS_LABELS",
     "TICKET_DONE_LABELS",
@@ -180,6 +186,40 @@ WEBHOOK_DELIVERY_STATUS_LABELS = {
     "failed": N_("Failed"),
     "cancelled": N_("Cancelled"),
 }
+# Refunds: statuses, reasons, decisions and the SLA board's colours (时效看板).
+REFUND_STATUS_LABELS = {
+    "requested": N_("Awaiting review"),
+    "approved": N_("Refund approved"),
+    "rejected": N_("Refund rejected"),
+    "refunding": N_("Refunding"),
+    "refunded": N_("Refunded"),
+    "failed": N_("Refund failed"),
+}
+REFUND_REASON_LABELS = {
+    "wrong_item": N_("Wrong item"),
+    "damaged_in_transit": N_("Damaged in transit"),
+    "no_reason_7_days": N_("7-day no-reason return"),
+    "quality": N_("Quality problem"),
+    "not_received": N_("Not received"),
+    "late_payment": N_("Paid after cancellation"),
+    "other": N_("Other"),
+}
+REFUND_DONE_LABELS = {"approved": N_("Refund approved."), "rejected": N_("Refund rejected.")}
+SLA_COLOUR_LABELS = {
+    "green": N_("On time"),
+    "yellow": N_("Yellow"),
+    "orange": N_("Orange"),
+    "red": N_("Red"),
+}
+# Finance: statement formats and what a review decision did.
+STATEMENT_FORMAT_LABELS = {"mt940": "MT940", "camt053": "camt.053", "csv": "CSV"}
+FINANCE_DONE_LABELS = {
+    "imported": N_("Statement imported."),
+    "duplicate": N_("This file was imported before; nothing was added."),
+    "confirmed": N_("Match confirmed."),
+    "rejected": N_("Match rejected; the line and the movement are open again."),
+    "matched": N_("Line matched by hand."),
+}
 # What a person reads for an error code; unknown codes fall back to the generic message.
 ERROR_MESSAGES = {
     "ERR_AUTH_INVALID_CREDENTIALS": N_("Wrong e-mail address or password."),
@@ -207,6 +247,19 @@ ERROR_MESSAGES = {
         "The subscription is disabled or deleted: subscribe the URL again first."
     ),
     "ERR_WEBHOOK_DELIVERY_NOT_FOUND": N_("No such delivery."),
+    "ERR_REFUND_NOT_FOUND": N_("No such refund."),
+    "ERR_REFUND_NOT_IN_GROUP": N_(
+        "Only members of the refund's review group (or admins) may decide it."
+    ),
+    "ERR_REFUND_ILLEGAL_TRANSITION": N_("The refund has already been decided."),
+    "ERR_FINANCE_MALFORMED_STATEMENT": N_(
+        "The statement file could not be read; nothing was imported."
+    ),
+    "ERR_FINANCE_UNSUPPORTED_FORMAT": N_("This statement format is not supported."),
+    "ERR_FINANCE_MATCH_NOT_FOUND": N_("No such match."),
+    "ERR_FINANCE_LINE_NOT_FOUND": N_("No such statement line."),
+    "ERR_FINANCE_MOVEMENT_NOT_FOUND": N_("No such expected movement."),
+    "ERR_FINANCE_MATCH_CONFLICT": N_("The line or the movement is already matched or decided."),
     "ERR_NOT_FOUND": N_("Not found."),
     "ERR_CONFLICT": N_("This conflicts with the current state."),
     "ERR_VALIDATION": N_("The input is not valid."),

@@ -35,6 +35,9 @@ NAVIGATION = (
     NavItem("orders", "/console/orders", N_("Orders"), "orders:read"),
     NavItem("stock", "/console/stock", N_("Stock"), "stock:read"),
     NavItem("tickets", "/console/tickets", N_("Exception tickets"), "tickets:read"),
+    NavItem("refunds", "/console/refunds", N_("Refund requests"), "refunds:read"),
+    NavItem("refunds_sla", "/console/refunds/sla", N_("SLA board"), "refunds:review"),
+    NavItem("finance", "/console/finance", N_("Bank statements"), "finance:read"),
     NavItem("jobs", "/console/jobs", N_("Jobs"), "jobs:read"),
     NavItem("webhooks", "/console/webhooks", N_("Webhooks"), "channels:health"),
 )

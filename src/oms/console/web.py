@@ -16,7 +16,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from oms.config import Settings
-from oms.console import forms, stock_views, ticket_views, webhook_views
+from oms.console import (
+    finance_views,
+    forms,
+    refund_views,
+    stock_views,
+    ticket_views,
+    webhook_views,
+)
 from oms.console import queries as console_queries
 from oms.console.deps import Db, actor_of, see_other
 from oms.console.render import console_error, login_page, render, safe_next
@@ -211,7 +218,14 @@ def retry_job(
 def install(app: FastAPI) -> None:
     """Mount the console: static files, routes, and HTML error pages under /console."""
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")
-    for pages in (router, stock_views.router, ticket_views.router, webhook_views.router):
+    for pages in (
+        router,
+        stock_views.router,
+        ticket_views.router,
+        refund_views.router,
+        finance_views.router,
+        webhook_views.router,
+    ):
         app.include_router(pages)
     api_handler = app.exception_handlers[AppError]
     api_invalid = app.exception_handlers[RequestValidationError]

@@ -80,6 +80,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     "refunds:review": frozenset({Role.ADMIN, Role.OPS, Role.SERVICE, Role.FINANCE}),
     "refunds:receive": frozenset({Role.ADMIN, Role.OPS, Role.WAREHOUSE}),
     "refunds:configure": frozenset({Role.ADMIN}),
+    "vouchers:read": frozenset({Role.ADMIN, Role.FINANCE}),
 }
 
 

@@ -43,6 +43,13 @@ class SecretBox:
             algorithm=hashes.SHA256(), length=32, salt=None, info=b"oms secrets at rest v1"
         ).derive(master_key.encode())
         self._aead = AESGCM(derived)
+        self._master = master_key.encode()
+
+    def derive_key(self, purpose: str) -> bytes:
+        """A 32-byte key for ``purpose`` (e.g. signing links), independent of the sealing key."""
+        return HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=f"oms {purpose} v1".encode()
+        ).derive(self._master)
 
     def seal(self, plaintext: str, *, context: str) -> str:
         nonce = os.urandom(12)

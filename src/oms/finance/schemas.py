@@ -16,6 +16,8 @@ __all__ = [
     "MatchOut",
     "MatchRunResult",
     "MovementKind",
+    "MovementOut",
+    "ReviewItem",
     "StatementFormat",
     "StatementLineOut",
     "SyncResult",
@@ -123,3 +125,22 @@ class ManualMatchIn(BaseModel):
 
     movement_id: str = Field(min_length=1, max_length=36)
     note: str | None = Field(default=None, max_length=500)
+
+
+class MovementOut(BaseModel):
+    id: str
+    kind: str
+    amount: int
+    currency: str
+    order_no: str | None
+    external_id: str | None
+    expected_date: date
+    status: str
+
+
+class ReviewItem(BaseModel):
+    """A proposal in review with the statement line and the movement it pairs."""
+
+    match: MatchOut
+    line: StatementLineOut
+    movement: MovementOut

@@ -31,6 +31,7 @@ from oms.payments.schemas import AlipayConfigIn, GatewayConfigOut, GatewayName, 
 __all__ = [
     "Credentials",
     "configure_gateway",
+    "gateway_accounts",
     "gateway_config",
     "load_credentials",
 ]
@@ -84,6 +85,16 @@ def gateway_config(db: Database, tenant_id: str, gateway: GatewayName) -> Gatewa
     if row is None:
         raise GatewayNotConfigured(f"{gateway} is not configured", gateway=str(gateway))
     return _out(row)
+
+
+def gateway_accounts(
+    session: Session, tenant_id: str, gateway: str
+) -> tuple[str | None, str | None]:
+    """The merchant's app id and mch id at a gateway, read in the caller's transaction."""
+    row = session.get(PaymentGateway, (tenant_id, gateway))
+    if row is None:
+        return None, None
+    return row.settings.get("app_id"), row.settings.get("mch_id")
 
 
 def load_credentials(db: Database, tenant_id: str, gateway: str) -> Credentials:

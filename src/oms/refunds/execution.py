@@ -17,6 +17,7 @@ from oms.orders import service as orders
 from oms.orders.schemas import OrderEventIn
 from oms.orders.states import OrderEvent, OrderStatus, can_apply
 from oms.payments.config import load_credentials
+from oms.refunds.completion import record_completion
 from oms.refunds.errors import GatewayRefundFailed
 from oms.refunds.gateway import DONE, FAILED, PENDING, Answer, RefundCall, send_refund
 from oms.refunds.lifecycle import lock_refund, move
@@ -93,6 +94,7 @@ def _finish(db: Database, tenant_id: str, refund_id: str, answer: Answer) -> str
         system = Actor.system(tenant_id, _JOB)
         if answer.kind == DONE:
             move(uow, system, refund, RefundStatus.REFUNDED, details={"gateway": refund.gateway})
+            record_completion(uow, refund)  # voucher + feedback, in this same transaction
             _close_if_fully_refunded(uow, system, refund)
         else:
             assert answer.kind in (FAILED, PENDING)

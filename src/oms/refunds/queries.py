@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from oms.core.uow import Database
 from oms.refunds.errors import RefundNotFound
-from oms.refunds.models import Refund
+from oms.refunds.models import Refund, RefundGroupMember
 from oms.refunds.schemas import RefundOut
 from oms.refunds.states import RefundStatus
 
@@ -18,6 +18,7 @@ __all__ = [
     "list_refunds",
     "refund_out",
     "refunded_amount",
+    "review_queue",
 ]
 
 # Statuses whose amount counts against what was paid. Failed counts: it may be retried.
@@ -53,6 +54,23 @@ def list_refunds(
         stmt = stmt.where(Refund.order_id == order_id)
     if status is not None:
         stmt = stmt.where(Refund.status == str(status))
+    stmt = stmt.order_by(Refund.requested_at, Refund.id).limit(limit)
+    with db.reader() as session:
+        return [refund_out(r) for r in session.scalars(stmt)]
+
+
+def review_queue(
+    db: Database, tenant_id: str, *, principal: str, all_groups: bool, limit: int = 100
+) -> list[RefundOut]:
+    """Requested refunds the principal may decide, oldest first: its groups', or all of them."""
+    stmt = select(Refund).where(
+        Refund.tenant_id == tenant_id, Refund.status == str(RefundStatus.REQUESTED)
+    )
+    if not all_groups:
+        groups = select(RefundGroupMember.group_name).where(
+            RefundGroupMember.tenant_id == tenant_id, RefundGroupMember.principal == principal
+        )
+        stmt = stmt.where(Refund.review_group.in_(groups))
     stmt = stmt.order_by(Refund.requested_at, Refund.id).limit(limit)
     with db.reader() as session:
         return [refund_out(r) for r in session.scalars(stmt)]

@@ -55,10 +55,24 @@ def test_pending_orders_offer_pay_and_cancel_to_ops_but_nothing_to_warehouse() -
 
 
 def test_navigation_shows_each_role_only_the_pages_it_may_open() -> None:
-    assert [n.key for n in navigation("ops")] == ["orders", "stock", "tickets", "jobs", "webhooks"]
+    refunds = ["refunds", "refunds_sla"]
+    assert [n.key for n in navigation("ops")] == [
+        "orders",
+        "stock",
+        "tickets",
+        *refunds,
+        "jobs",
+        "webhooks",
+    ]
     assert [n.key for n in navigation("warehouse")] == ["orders", "stock", "tickets"]
-    assert [n.key for n in navigation("finance")] == ["orders", "stock", "tickets"]
-    assert [n.key for n in navigation("integration")] == ["orders", "stock"]
+    assert [n.key for n in navigation("finance")] == [
+        "orders",
+        "stock",
+        "tickets",
+        *refunds,
+        "finance",
+    ]
+    assert [n.key for n in navigation("integration")] == ["orders", "stock", "refunds"]
     assert navigation("nobody") == []
 
 
@@ -100,6 +114,21 @@ def test_labels_use_the_glossary_terms() -> None:
     assert zh.gettext(i18n.EXCEPTION_LABELS["stock_shortage"]) == "库存不足"
     assert zh.pgettext("stock", "Warehouse") == "仓库" and zh.gettext("Warehouse") == "仓储"
     assert zh.ngettext("%(num)d hour", "%(num)d hours", 3) % {"num": 3} == "3 小时"
+    assert [zh.gettext(i18n.REFUND_STATUS_LABELS[k]) for k in ("refunding", "refunded")] == [
+        "退款中",
+        "已退款",
+    ]
+    assert zh.gettext(i18n.REFUND_STATUS_LABELS["failed"]) == "退款失败"
+    assert [zh.gettext(i18n.SLA_COLOUR_LABELS[c]) for c in ("yellow", "orange", "red")] == [
+        "标黄",
+        "标橙",
+        "标红",
+    ]
+    assert zh.gettext("Approve refund") == "同意退款" and zh.gettext("Reject refund") == "拒绝退款"
+    assert zh.gettext("Refund requests") == "退款申请" and zh.gettext("SLA board") == "时效看板"
+    assert zh.gettext("Bank statements") == "银行流水" and zh.gettext("Match") == "匹配"
+    assert zh.gettext("Awaiting manual review") == "待人工核对"
+    assert zh.gettext("Compensation at risk") == "预计赔付金额"
     en = i18n.translations("en")
     assert en.ngettext("%(num)d hour", "%(num)d hours", 1) % {"num": 1} == "1 hour"
     assert i18n.translations("en").gettext("State provenance panel") == "State provenance panel"

@@ -1,0 +1,51 @@
+"""``oms vouchers …``: verify a tenant's chain, export its vouchers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from oms.config import get_settings
+from oms.core.clock import SystemClock
+from oms.core.db import make_engine
+from oms.core.errors import AppError
+from oms.core.uow import Database
+from oms.vouchers import queries
+
+__all__ = ["vouchers_app"]
+
+vouchers_app = typer.Typer(help="Signed refund vouchers", no_args_is_help=True)
+Tenant = Annotated[str, typer.Option(help="tenant id")]
+
+
+def _db() -> Database:
+    return Database(make_engine(get_settings().database_url), SystemClock())
+
+
+@vouchers_app.command("verify")
+def verify(tenant: Tenant) -> None:
+    """Check hashes, signatures, sequence and links; exit 1 at the first bad voucher."""
+    report = queries.verify_chain(_db(), tenant)
+    typer.echo(report.model_dump_json(indent=2))
+    if not report.is_valid:
+        typer.echo(
+            f"ERR_VOUCHER_CHAIN_BROKEN: voucher {report.first_bad_seq} is {report.problem}",
+            err=True,
+        )
+        raise typer.Exit(code=1)
+
+
+@vouchers_app.command("export")
+def export(
+    tenant: Tenant,
+    format: Annotated[str, typer.Option(help="jsonl or csv")] = "jsonl",
+) -> None:
+    """Print the tenant's vouchers in sequence order."""
+    try:
+        lines = queries.export_vouchers(_db(), tenant, format)
+    except AppError as error:
+        typer.echo(f"{error.code}: {error.message}", err=True)
+        raise typer.Exit(code=2) from None
+    for line in lines:
+        typer.echo(line, nl=False)
