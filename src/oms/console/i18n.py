@@ -48,6 +48,7 @@ __all__ = [
     "TICKET_KIND_LABELS",
     "TICKET_STATUS_LABELS",
     "VERIFICATION_LABELS",
+    "VOUCHER_PROBLEM_LABELS",
     "WEBHOOK_DELIVERY_STATUS_LABELS",
     "environment",
     "translations",
@@ -219,6 +220,14 @@ FINANCE_DONE_LABELS = {
     "confirmed": N_("Match confirmed."),
     "rejected": N_("Match rejected; the line and the movement are open again."),
     "matched": N_("Line matched by hand."),
+}
+# Vouchers: where the chain check found the first bad voucher (``VerifyReport.problem``).
+VOUCHER_PROBLEM_LABELS = {
+    "missing": N_("Voucher missing"),
+    "hash_mismatch": N_("Contents changed (hash mismatch)"),
+    "bad_signature": N_("Signature invalid"),
+    "out_of_order": N_("Out of sequence"),
+    "prev_hash_mismatch": N_("Link to the previous voucher broken"),
 }
 # What a person reads for an error code; unknown codes fall back to the generic message.
 ERROR_MESSAGES = {

@@ -38,6 +38,7 @@ NAVIGATION = (
     NavItem("refunds", "/console/refunds", N_("Refund requests"), "refunds:read"),
     NavItem("refunds_sla", "/console/refunds/sla", N_("SLA board"), "refunds:review"),
     NavItem("finance", "/console/finance", N_("Bank statements"), "finance:read"),
+    NavItem("vouchers", "/console/vouchers", N_("Vouchers"), "vouchers:read"),
     NavItem("jobs", "/console/jobs", N_("Jobs"), "jobs:read"),
     NavItem("webhooks", "/console/webhooks", N_("Webhooks"), "channels:health"),
 )

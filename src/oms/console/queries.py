@@ -15,6 +15,8 @@ from oms.core.inbox import InboxEntry
 from oms.core.jobs import JobInfo
 from oms.core.outbox import MessageStatus
 from oms.core.uow import Database
+from oms.feedback import queries as feedback_queries
+from oms.feedback.schemas import FeedbackSummary
 from oms.inventory import queries as stock_queries
 from oms.inventory.schemas import LedgerOut, ReservationOut, StockLevel, WarehouseOut
 from oms.orders import queries as order_queries
@@ -24,6 +26,8 @@ from oms.tickets import service as tickets
 from oms.tickets.schemas import TicketOut
 from oms.tickets.states import TicketStatus
 from oms.users.schemas import SessionUser
+from oms.vouchers import queries as voucher_queries
+from oms.vouchers.schemas import VerifyReport, VoucherOut
 from oms.webhooks import queries as webhook_queries
 from oms.webhooks.schemas import DeliveryOut, SubscriptionOut
 
@@ -33,12 +37,14 @@ __all__ = [
     "StockPage",
     "TicketDetail",
     "TicketQueue",
+    "VouchersPage",
     "WebhooksPage",
     "jobs_page",
     "order_detail",
     "stock_page",
     "ticket_detail",
     "ticket_queue",
+    "vouchers_page",
     "webhooks_page",
 ]
 
@@ -46,6 +52,7 @@ QUEUE_LIMIT = 100
 LEDGER_LIMIT = 100
 INBOX_LIMIT = 100
 DELIVERY_LOG_LIMIT = 20
+VOUCHER_LIMIT = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +110,19 @@ class WebhooksPage:
     inbound: list[InboxEntry]
     health: HealthReport
     subscriptions: list[SubscriptionLog]
+
+
+@dataclass(frozen=True, slots=True)
+class VouchersPage:
+    """The chain check, the newest vouchers (newest first) and the refund feedback figures."""
+
+    report: VerifyReport
+    latest: list[VoucherOut]
+    feedback: FeedbackSummary
+
+    @property
+    def last_issued_at(self) -> datetime | None:
+        return self.latest[0].issued_at if self.latest else None
 
 
 def order_detail(db: Database, user: SessionUser, order_id: str) -> OrderDetail:
@@ -185,6 +205,13 @@ def webhooks_page(db: Database, user: SessionUser) -> WebhooksPage:
         for subscription in webhook_queries.list_subscriptions(db, user.tenant_id)
     ]
     return WebhooksPage(received, report, logs)
+
+
+def vouchers_page(db: Database, user: SessionUser) -> VouchersPage:
+    """Whether the tenant's voucher chain verifies, its newest vouchers, and the feedback."""
+    report = voucher_queries.verify_chain(db, user.tenant_id)
+    latest = voucher_queries.latest_vouchers(db, user.tenant_id, limit=VOUCHER_LIMIT)
+    return VouchersPage(report, latest, feedback_queries.feedback_summary(db, user.tenant_id))
 
 
 def _without_query(url: str) -> str:

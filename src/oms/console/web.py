@@ -22,6 +22,7 @@ from oms.console import (
     refund_views,
     stock_views,
     ticket_views,
+    voucher_views,
     webhook_views,
 )
 from oms.console import queries as console_queries
@@ -224,6 +225,7 @@ def install(app: FastAPI) -> None:
         ticket_views.router,
         refund_views.router,
         finance_views.router,
+        voucher_views.router,
         webhook_views.router,
     ):
         app.include_router(pages)

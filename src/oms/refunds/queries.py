@@ -8,13 +8,14 @@ from sqlalchemy.orm import Session
 from oms.core.uow import Database
 from oms.refunds.errors import RefundNotFound
 from oms.refunds.models import Refund, RefundGroupMember
-from oms.refunds.schemas import RefundOut
+from oms.refunds.schemas import RefundOut, RefundSentOut
 from oms.refunds.states import RefundStatus
 
 __all__ = [
     "COUNTED",
     "claimed_amount",
     "get_refund",
+    "list_refunded",
     "list_refunds",
     "refund_out",
     "refunded_amount",
@@ -57,6 +58,37 @@ def list_refunds(
     stmt = stmt.order_by(Refund.requested_at, Refund.id).limit(limit)
     with db.reader() as session:
         return [refund_out(r) for r in session.scalars(stmt)]
+
+
+def list_refunded(
+    db: Database, tenant_id: str, *, exclude_ids: frozenset[str] = frozenset()
+) -> list[RefundSentOut]:
+    """A tenant's refunded refunds (money that left the account), oldest refund first.
+
+    For finance, which never reads the refunds table itself.
+    """
+    stmt = (
+        select(Refund)
+        .where(Refund.tenant_id == tenant_id, Refund.status == str(RefundStatus.REFUNDED))
+        .order_by(Refund.refunded_at, Refund.id)
+    )
+    with db.reader() as session:
+        return [_refund_sent(r) for r in session.scalars(stmt) if r.id not in exclude_ids]
+
+
+def _refund_sent(refund: Refund) -> RefundSentOut:
+    facts = refund.gateway_result or {}
+    gateway_refund_id = facts.get("refund_id")
+    return RefundSentOut(
+        id=refund.id,
+        order_no=refund.order_no,
+        amount=refund.amount,
+        currency=refund.currency,
+        gateway=refund.gateway,
+        trade_no=refund.trade_no,
+        gateway_refund_id=str(gateway_refund_id) if gateway_refund_id else None,
+        refunded_at=refund.refunded_at or refund.updated_at,
+    )
 
 
 def review_queue(

@@ -19,6 +19,7 @@ __all__ = [
     "RefundLineIn",
     "RefundOut",
     "RefundReason",
+    "RefundSentOut",
     "ReturnIn",
     "ReturnLineIn",
     "RoutingRuleIn",
@@ -166,6 +167,20 @@ class RefundOut(BaseModel):
     refunded_at: datetime | None
     failed_at: datetime | None
     updated_at: datetime
+
+
+class RefundSentOut(BaseModel):
+    """A refund the gateway (or channel) confirmed: money that left, for finance to match."""
+
+    id: str
+    order_no: str
+    amount: int
+    currency: str
+    gateway: str | None
+    trade_no: str | None
+    # The gateway's own refund id when it gave one (WeChat Pay ``refund_id``); else None.
+    gateway_refund_id: str | None
+    refunded_at: datetime
 
 
 class SlaItem(BaseModel):

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from oms.core.uow import Database
 from oms.vouchers.errors import UnknownExportFormat
 from oms.vouchers.models import Voucher, VoucherChainHead
-from oms.vouchers.schemas import VerifyReport
+from oms.vouchers.schemas import VerifyReport, VoucherOut
 from oms.vouchers.signing import GENESIS_HASH, digest, is_signature_valid, load_public_key
 
-__all__ = ["CSV_COLUMNS", "FORMATS", "export_vouchers", "verify_chain"]
+__all__ = ["CSV_COLUMNS", "FORMATS", "export_vouchers", "latest_vouchers", "verify_chain"]
 
 FORMATS = ("jsonl", "csv")
 CSV_COLUMNS = (
@@ -58,6 +58,36 @@ def verify_chain(db: Database, tenant_id: str) -> VerifyReport:
         last_seq=last[0],
         first_bad_seq=problem[0] if problem else None,
         problem=problem[1] if problem else None,
+    )
+
+
+def latest_vouchers(db: Database, tenant_id: str, *, limit: int = 20) -> list[VoucherOut]:
+    """The tenant's newest vouchers, highest sequence number first."""
+    stmt = (
+        select(Voucher)
+        .where(Voucher.tenant_id == tenant_id)
+        .order_by(Voucher.seq.desc())
+        .limit(limit)
+    )
+    with db.reader() as session:
+        return [_listed(row) for row in session.scalars(stmt)]
+
+
+def _listed(row: Voucher) -> VoucherOut:
+    """A tampered document still lists (verification says what is wrong with it)."""
+    try:
+        doc = json.loads(row.document)
+        order, refund = doc.get("order", {}), doc.get("refund", {})
+    except (ValueError, AttributeError):
+        order, refund = {}, {}
+    return VoucherOut(
+        seq=row.seq,
+        voucher_id=row.id,
+        order_no=str(order.get("order_no", "")),
+        refund_id=row.refund_id,
+        amount=int(refund.get("amount", 0)),
+        currency=str(refund.get("currency", "")),
+        issued_at=row.issued_at,
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-__all__ = ["RefundFacts", "VerifyReport"]
+__all__ = ["RefundFacts", "VerifyReport", "VoucherOut"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,3 +42,15 @@ class VerifyReport(BaseModel):
     last_seq: int
     first_bad_seq: int | None = None
     problem: str | None = None
+
+
+class VoucherOut(BaseModel):
+    """One voucher as a list shows it (its signed document holds the rest)."""
+
+    seq: int
+    voucher_id: str
+    order_no: str
+    refund_id: str
+    amount: int
+    currency: str
+    issued_at: datetime

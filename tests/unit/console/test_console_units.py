@@ -71,6 +71,7 @@ def test_navigation_shows_each_role_only_the_pages_it_may_open() -> None:
         "tickets",
         *refunds,
         "finance",
+        "vouchers",
     ]
     assert [n.key for n in navigation("integration")] == ["orders", "stock", "refunds"]
     assert navigation("nobody") == []
@@ -129,6 +130,10 @@ def test_labels_use_the_glossary_terms() -> None:
     assert zh.gettext("Bank statements") == "银行流水" and zh.gettext("Match") == "匹配"
     assert zh.gettext("Awaiting manual review") == "待人工核对"
     assert zh.gettext("Compensation at risk") == "预计赔付金额"
+    assert zh.gettext("Vouchers") == "退款凭证" and zh.gettext("Verified") == "验证通过"
+    assert zh.gettext("Voucher chain broken") == "凭证链异常"
+    assert zh.gettext("Handled promptly") == "处理及时"
+    assert zh.gettext("Money arrived fast") == "到账快"
     en = i18n.translations("en")
     assert en.ngettext("%(num)d hour", "%(num)d hours", 1) % {"num": 1} == "1 hour"
     assert i18n.translations("en").gettext("State provenance panel") == "State provenance panel"
