@@ -20,8 +20,9 @@ from oms.payments.config import configure_gateway, gateway_config, load_credenti
 from oms.payments.confirmation import confirm_payment
 from oms.payments.errors import NotificationRejected, UnknownPaymentOrder
 from oms.payments.gateways import alipay, wechatpay
-from oms.payments.gateways.base import Ignored, Notified
+from oms.payments.gateways.base import Ignored, Notified, RefundNotified
 from oms.payments.schemas import GatewayName
+from oms.refunds import service as refunds
 
 __all__ = [
     "NotifyAnswer",
@@ -50,7 +51,8 @@ def receive_notification(
     body: bytes,
     truncated: bool = False,
 ) -> NotifyAnswer:
-    """Verify a gateway notification, store it raw, then record the payment it reports.
+    """Verify a gateway notification, store it raw, then record the payment it reports, or
+    hand a refund notification (Alipay ``out_biz_no``; WeChat Pay ``REFUND.*``) to refunds.
 
     Rejections (ERR_PAYMENT_UNKNOWN_GATEWAY, _UNKNOWN_TENANT, _GATEWAY_NOT_CONFIGURED,
     _MALFORMED_NOTIFICATION, _BAD_SIGNATURE, _UNKNOWN_SERIAL, _STALE_TIMESTAMP, _UNKNOWN_APP,
@@ -68,7 +70,21 @@ def receive_notification(
     recorded = intake.record_verified(
         db, delivery, message_id=verified.message_id, topic=verified.topic
     )
-    if isinstance(verified, Notified) and order is not None:
+    if isinstance(verified, RefundNotified):
+        outcome = refunds.confirm_from_notification(
+            db,
+            tenant_id,
+            refund_id=verified.refund_id,
+            succeeded=verified.succeeded,
+            status=verified.status,
+            gateway_ref=verified.gateway_ref,
+            amount=verified.amount,
+            cumulative=verified.cumulative,
+            source=intake.source_of(gateway),
+            inbox_id=recorded.id,
+        )
+        intake.mark_processed(db, tenant_id, recorded.id, outcome)
+    elif isinstance(verified, Notified) and order is not None:
         intake.take_payment(
             db,
             tenant_id=tenant_id,
@@ -84,13 +100,13 @@ def receive_notification(
 
 def _verify(
     db: Database, gateway: str, tenant_id: str, headers: Mapping[str, str], body: bytes
-) -> tuple[Notified | Ignored, OrderOut | None]:
+) -> tuple[Notified | RefundNotified | Ignored, OrderOut | None]:
     creds = load_credentials(db, tenant_id, gateway)
     if isinstance(creds, alipay.AlipayCredentials):
         verified = alipay.verify_notification(alipay.parse_form(body), creds)
     else:
         verified = wechatpay.verify_notification(headers, body, creds, now=db.clock.now())
-    if isinstance(verified, Ignored):
+    if isinstance(verified, Ignored | RefundNotified):
         return verified, None
     return verified, _order(db, tenant_id, verified.out_trade_no)
 

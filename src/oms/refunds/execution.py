@@ -8,8 +8,13 @@ order (event ``close``, source ``refund:<id>``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import structlog
 
+from oms.core import audit
+from oms.core.audit import Attempt, Outcome
 from oms.core.context import Actor
 from oms.core.errors import AppError
 from oms.core.uow import Database, UnitOfWork
@@ -24,8 +29,10 @@ from oms.refunds.lifecycle import lock_refund, move
 from oms.refunds.models import Refund
 from oms.refunds.queries import refunded_amount
 from oms.refunds.states import RefundStatus
+from oms.tickets.service import open_ticket
+from oms.tickets.states import TicketKind
 
-__all__ = ["GATEWAY_TIMEOUT_SECONDS", "execute_refund"]
+__all__ = ["GATEWAY_TIMEOUT_SECONDS", "NotifiedRefund", "apply_notification", "execute_refund"]
 
 log = structlog.get_logger(__name__)
 GATEWAY_TIMEOUT_SECONDS = 10.0
@@ -103,6 +110,112 @@ def _finish(db: Database, tenant_id: str, refund_id: str, answer: Answer) -> str
         status = refund.status
         uow.commit()
     return status
+
+
+@dataclass(frozen=True, slots=True)
+class NotifiedRefund:
+    """What a verified gateway refund notification says about one of our refunds."""
+
+    refund_id: str
+    succeeded: bool
+    status: str
+    gateway_ref: str | None
+    amount: int | None
+    cumulative: bool  # Alipay's refund_fee: the trade's refunded total, not this refund's
+    source: str
+    inbox_id: str
+
+
+def apply_notification(uow: UnitOfWork, tenant_id: str, notified: NotifiedRefund) -> str:
+    """Settle a ``refunding`` refund from a gateway notification, once; return the outcome.
+
+    Outcomes: ``refund_refunded`` / ``refund_failed`` (applied), ``duplicate`` (already
+    settled the same way), ``refund_mismatch`` (amount differs: no change, a ticket),
+    ``refund_conflict`` (not refunding: no change, a ticket when money moved). An operation
+    under the refund's lock. Raises: ERR_REFUND_NOT_FOUND.
+    """
+    refund = lock_refund(uow, tenant_id, notified.refund_id)
+    system = Actor.system(tenant_id, _JOB)
+    facts: dict[str, Any] = {
+        "gateway": refund.gateway,
+        "gateway_ref": notified.gateway_ref,
+        "gateway_status": notified.status,
+        "notified_amount": notified.amount,
+        "inbox_id": notified.inbox_id,
+    }
+    settled = RefundStatus.REFUNDED if notified.succeeded else RefundStatus.FAILED
+    if refund.status == settled:
+        _note(uow, system, refund, notified, Outcome.DUPLICATE, "already settled", facts)
+        return "duplicate"
+    if refund.status != RefundStatus.REFUNDING:
+        problem = f"a {refund.status} refund was notified {notified.status}"
+        _note(uow, system, refund, notified, Outcome.REJECTED, problem, facts)
+        if notified.succeeded:
+            _ticket(uow, refund, problem, facts)
+        return "refund_conflict"
+    if notified.succeeded and not _amount_agrees(refund, notified):
+        problem = f"the gateway notified {notified.amount} for a refund of {refund.amount}"
+        _note(uow, system, refund, notified, Outcome.REJECTED, problem, facts)
+        _ticket(uow, refund, problem, facts)
+        return "refund_mismatch"
+    refund.gateway_result = {**(refund.gateway_result or {}), "notification": facts}
+    if notified.succeeded:
+        move(uow, system, refund, RefundStatus.REFUNDED, details=facts)
+        record_completion(uow, refund)
+        _close_if_fully_refunded(uow, system, refund)
+        return "refund_refunded"
+    refund.last_error = f"{refund.gateway} notified refund {notified.status}"
+    move(uow, system, refund, RefundStatus.FAILED, reason=refund.last_error, details=facts)
+    return "refund_failed"
+
+
+def _amount_agrees(refund: Refund, notified: NotifiedRefund) -> bool:
+    if notified.amount is None:
+        return False
+    if notified.cumulative:
+        return notified.amount >= refund.amount
+    return notified.amount == refund.amount
+
+
+def _note(
+    uow: UnitOfWork,
+    actor: Actor,
+    refund: Refund,
+    notified: NotifiedRefund,
+    outcome: str,
+    reason: str,
+    facts: dict[str, Any],
+) -> None:
+    """A notification that changed nothing, on the refund's trail and the order's timeline."""
+    now = uow.clock.now()
+    details = {"refund_id": refund.id, **facts}
+    for kind, aggregate in (("refund", refund.id), ("order", refund.order_id)):
+        attempt = Attempt(
+            kind,
+            aggregate,
+            "refund_notified",
+            outcome,
+            from_status=refund.status,
+            to_status=refund.status,
+            source=notified.source,
+            reason=reason,
+            occurred_at=now,
+            details=details,
+        )
+        audit.record_attempt(uow.session, actor, attempt, now=now)
+
+
+def _ticket(uow: UnitOfWork, refund: Refund, problem: str, facts: dict[str, Any]) -> None:
+    open_ticket(
+        uow,
+        tenant_id=refund.tenant_id,
+        kind=TicketKind.REFUND_MISMATCH,
+        order_id=refund.order_id,
+        assignee_role="ops",
+        title=f"订单 {refund.order_no} 退款通知不一致 / refund mismatch: {refund.order_no}",
+        details={"refund_id": refund.id, "amount": refund.amount, "problem": problem, **facts},
+        now=uow.clock.now(),
+    )
 
 
 def _close_if_fully_refunded(uow: UnitOfWork, actor: Actor, refund: Refund) -> None:

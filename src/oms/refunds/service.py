@@ -20,7 +20,13 @@ from oms.inventory.service import apply_manual_movement
 from oms.inventory.states import MovementKind
 from oms.orders import service as orders
 from oms.refunds import routing, trust
-from oms.refunds.errors import IllegalRefundTransition, InvalidRefundLines, RequestIdReused
+from oms.refunds.errors import (
+    IllegalRefundTransition,
+    InvalidRefundLines,
+    RefundNotFound,
+    RequestIdReused,
+)
+from oms.refunds.execution import NotifiedRefund, apply_notification
 from oms.refunds.funding import Funding, check_cap, funding_of, requested_amount
 from oms.refunds.lifecycle import lock_refund, move, record, schedule_execution
 from oms.refunds.models import Refund
@@ -31,6 +37,7 @@ from oms.refunds.states import RefundStatus
 __all__ = [
     "RequestedRefund",
     "approve_refund",
+    "confirm_from_notification",
     "receive_return",
     "reject_refund",
     "request_refund",
@@ -232,6 +239,38 @@ def retry_refund(db: Database, actor: Actor, refund_id: str) -> RefundOut:
         out = refund_out(refund)
         uow.commit()
     return out
+
+
+def confirm_from_notification(
+    db: Database,
+    tenant_id: str,
+    *,
+    refund_id: str,
+    succeeded: bool,
+    status: str,
+    gateway_ref: str | None,
+    amount: int | None,
+    cumulative: bool,
+    source: str,
+    inbox_id: str,
+) -> str:
+    """Settle a refund from a verified gateway refund notification; return the outcome.
+
+    ``refunding`` → ``refunded`` (voucher, feedback, order closed when fully refunded) or
+    ``failed``, exactly once: a repeated or late notification is recorded as a duplicate, an
+    amount that disagrees changes nothing and opens a ticket. A refund number that is no refund
+    of the tenant answers ``refund_not_found`` (ERR_REFUND_NOT_FOUND is logged, not raised).
+    """
+    notified = NotifiedRefund(
+        refund_id[:36], succeeded, status, gateway_ref, amount, cumulative, source, inbox_id
+    )
+    try:
+        with db.uow() as uow:
+            outcome = apply_notification(uow, tenant_id, notified)
+            uow.commit()
+    except RefundNotFound:
+        return "refund_not_found"
+    return outcome
 
 
 def receive_return(db: Database, actor: Actor, refund_id: str, data: ReturnIn) -> RefundOut:

@@ -20,6 +20,7 @@ class TicketKind(StrEnum):
     FULFILMENT_MISMATCH = "fulfilment_mismatch"
     PAYMENT_MISMATCH = "payment_mismatch"
     PAYMENT_ORPHANED = "payment_orphaned"
+    REFUND_MISMATCH = "refund_mismatch"
 
 
 _TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {

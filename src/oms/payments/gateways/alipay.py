@@ -25,7 +25,14 @@ from oms.payments.errors import (
     MalformedNotification,
     UnknownApp,
 )
-from oms.payments.gateways.base import Ignored, Notified, Queried, rsa_sign, rsa_verify
+from oms.payments.gateways.base import (
+    Ignored,
+    Notified,
+    Queried,
+    RefundNotified,
+    rsa_sign,
+    rsa_verify,
+)
 
 __all__ = [
     "SOURCE",
@@ -80,7 +87,9 @@ def signing_string(params: Mapping[str, str], *, drop_empty: bool = False) -> st
     return "&".join(f"{k}={v}" for k, v in items if not (drop_empty and v == ""))
 
 
-def verify_notification(params: Mapping[str, str], creds: AlipayCredentials) -> Notified | Ignored:
+def verify_notification(
+    params: Mapping[str, str], creds: AlipayCredentials
+) -> Notified | RefundNotified | Ignored:
     """Check signature and app id, then normalise. Raises: ERR_PAYMENT_BAD_SIGNATURE,
     ERR_PAYMENT_UNKNOWN_APP, ERR_PAYMENT_MALFORMED_NOTIFICATION."""
     if params.get("sign_type") != "RSA2" or not params.get("sign"):
@@ -94,11 +103,14 @@ def verify_notification(params: Mapping[str, str], creds: AlipayCredentials) -> 
     return _normalise(params)
 
 
-def _normalise(params: Mapping[str, str]) -> Notified | Ignored:
+def _normalise(params: Mapping[str, str]) -> Notified | RefundNotified | Ignored:
     notify_id, state = _required(params, "notify_id"), params.get("trade_status", "")
     topic = f"{params.get('notify_type', 'trade_status_sync')}:{state}"
-    if params.get("out_biz_no") or params.get("gmt_refund"):
-        return Ignored(notify_id, topic, "refund notification")
+    if params.get("out_biz_no"):
+        # A refund (partial ones still say TRADE_SUCCESS): never a second payment.
+        return _refund_notified(params, notify_id, f"refund:{state}")
+    if params.get("gmt_refund") or params.get("refund_fee"):
+        return Ignored(notify_id, topic, "refund notification without out_biz_no")
     if state not in _PAID:
         return Ignored(notify_id, topic, f"trade status {state or 'missing'}")
     return Notified(
@@ -110,6 +122,20 @@ def _normalise(params: Mapping[str, str]) -> Notified | Ignored:
         amount=yuan_to_fen(_required(params, "total_amount")),
         currency="CNY",
         paid_at=_beijing_time(params.get("gmt_payment")),
+    )
+
+
+def _refund_notified(params: Mapping[str, str], notify_id: str, topic: str) -> RefundNotified:
+    fee = params.get("refund_fee", "")
+    return RefundNotified(
+        message_id=notify_id,
+        topic=topic,
+        refund_id=params["out_biz_no"],
+        succeeded=True,  # Alipay notifies refunds that moved money only
+        status=params.get("trade_status", ""),
+        gateway_ref=params.get("trade_no") or None,
+        amount=yuan_to_fen(fee) if fee else None,
+        cumulative=True,
     )
 
 

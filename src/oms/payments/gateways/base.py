@@ -22,6 +22,7 @@ __all__ = [
     "Ignored",
     "Notified",
     "Queried",
+    "RefundNotified",
     "private_key",
     "public_key",
     "rsa_sign",
@@ -41,6 +42,25 @@ class Notified:
     amount: int  # minor units (fen)
     currency: str
     paid_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RefundNotified:
+    """A verified notification about a refund oms asked for (its number is the refund id).
+
+    ``succeeded`` is False for a refund the gateway gave up on (WeChat REFUND.ABNORMAL /
+    REFUND.CLOSED). ``amount`` is in fen; Alipay's ``refund_fee`` is the trade's refunded total
+    so far (``cumulative``), WeChat's ``amount.refund`` is this refund's own amount.
+    """
+
+    message_id: str
+    topic: str
+    refund_id: str
+    succeeded: bool
+    status: str
+    gateway_ref: str | None
+    amount: int | None
+    cumulative: bool
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,14 @@ from oms.payments.errors import (
     UnknownApp,
     UnknownSerial,
 )
-from oms.payments.gateways.base import Ignored, Notified, Queried, rsa_sign, rsa_verify
+from oms.payments.gateways.base import (
+    Ignored,
+    Notified,
+    Queried,
+    RefundNotified,
+    rsa_sign,
+    rsa_verify,
+)
 
 __all__ = [
     "SOURCE",
@@ -46,6 +53,7 @@ SOURCE = "gateway:wechatpay"
 MAX_SKEW_SECONDS = 300
 _SCHEME = "WECHATPAY2-SHA256-RSA2048"
 _NOT_FINAL = frozenset({"NOTPAY", "USERPAYING"})
+_REFUND_EVENTS = frozenset({"REFUND.SUCCESS", "REFUND.ABNORMAL", "REFUND.CLOSED"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +92,7 @@ def verify_signed(
 
 def verify_notification(
     headers: Mapping[str, str], body: bytes, creds: WechatPayCredentials, *, now: datetime
-) -> Notified | Ignored:
+) -> Notified | RefundNotified | Ignored:
     """Verify, decrypt and normalise a notification. Raises the codes of ``verify_signed``,
     ERR_PAYMENT_UNDECRYPTABLE and ERR_PAYMENT_UNKNOWN_APP."""
     verify_signed(headers, body, creds, now=now)
@@ -94,6 +102,10 @@ def verify_notification(
     if not message_id or not isinstance(resource, dict):
         raise MalformedNotification("the notification has no id or resource")
     transaction = decrypt_resource(resource, creds.api_v3_key)
+    if event_type in _REFUND_EVENTS:
+        if transaction.get("mchid", creds.mch_id) != creds.mch_id:
+            raise UnknownApp("the refund is for another merchant")
+        return _refund_notified(message_id, event_type, transaction)
     if event_type != "TRANSACTION.SUCCESS":
         return Ignored(message_id, event_type, f"event {event_type or 'missing'}")
     if transaction.get("appid") != creds.app_id or transaction.get("mchid") != creds.mch_id:
@@ -135,6 +147,27 @@ def _notified(message_id: str, topic: str, transaction: Mapping[str, Any]) -> No
         amount=total,
         currency=str(amount.get("currency") or "CNY") if isinstance(amount, dict) else "CNY",
         paid_at=_rfc3339(transaction.get("success_time")),
+    )
+
+
+def _refund_notified(message_id: str, event_type: str, refund: Mapping[str, Any]) -> RefundNotified:
+    number, status = refund.get("out_refund_no"), str(refund.get("refund_status", ""))
+    if not (isinstance(number, str) and number):
+        raise MalformedNotification("out_refund_no is needed")
+    amount = refund.get("amount")
+    fen = amount.get("refund") if isinstance(amount, dict) else None
+    if not isinstance(fen, int) or isinstance(fen, bool) or fen < 0:
+        raise MalformedNotification("amount.refund must be an integer number of fen")
+    gateway_ref = refund.get("refund_id")
+    return RefundNotified(
+        message_id=message_id,
+        topic=event_type,
+        refund_id=number,
+        succeeded=event_type == "REFUND.SUCCESS" and status in ("SUCCESS", ""),
+        status=status or event_type.removeprefix("REFUND."),
+        gateway_ref=gateway_ref if isinstance(gateway_ref, str) else None,
+        amount=fen,
+        cumulative=False,
     )
 
 
