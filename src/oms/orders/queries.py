@@ -31,6 +31,7 @@ __all__ = [
     "ListedOrders",
     "OrderFilter",
     "buyer_orders",
+    "find_by_order_no",
     "get_order",
     "list_orders",
     "order_out",
@@ -72,6 +73,15 @@ def get_order(db: Database, tenant_id: str, order_id: str) -> OrderOut:
         if order is None:
             raise OrderNotFound("no such order", order_id=order_id)
         return order_out(session, order, now=db.clock.now())
+
+
+def find_by_order_no(db: Database, tenant_id: str, order_no: str) -> OrderOut | None:
+    """The order with this number (unique per tenant), or None."""
+    with db.reader() as session:
+        order = session.scalars(
+            select(Order).where(Order.tenant_id == tenant_id, Order.order_no == order_no)
+        ).first()
+        return None if order is None else order_out(session, order, now=db.clock.now())
 
 
 def list_orders(db: Database, tenant_id: str, flt: OrderFilter, *, overlap_s: int) -> ListedOrders:

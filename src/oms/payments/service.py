@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from oms.core.errors import AppError, PayloadTooLarge
 from oms.core.uow import Database
-from oms.orders.queries import OrderFilter, list_orders
+from oms.orders.queries import find_by_order_no
 from oms.orders.schemas import OrderOut
 from oms.payments import intake
 from oms.payments.config import configure_gateway, gateway_config, load_credentials
@@ -113,10 +113,9 @@ def _verify(
 
 def _order(db: Database, tenant_id: str, order_no: str) -> OrderOut:
     """The order whose number is the gateway's out_trade_no. Raises: ERR_PAYMENT_ORDER_NOT_FOUND."""
-    found = list_orders(db, tenant_id, OrderFilter(q=order_no[:64], limit=50), overlap_s=0)
-    for order in found.page.items:
-        if order.order_no == order_no:
-            return order
+    order = find_by_order_no(db, tenant_id, order_no)
+    if order is not None:
+        return order
     raise UnknownPaymentOrder("out_trade_no is no order of this tenant", out_trade_no=order_no)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -14,33 +14,11 @@ from oms.core.clock import ManualClock
 from oms.core.jobs import Worker
 from oms.core.uow import Database
 from oms.payments import jobs as payments_jobs
-from tests.fixtures.gateways import FakeGateway, alipay_config, wechatpay_config
 from tests.fixtures.orders import order_payload
 from tests.fixtures.tenants import TenantKeys
 
 MAX_ATTEMPTS = 3
 QUERY_TIMEOUT = 0.5
-
-
-@pytest.fixture
-def gateway(clock: ManualClock) -> Iterator[FakeGateway]:
-    fake = FakeGateway(clock).start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def configured(client: TestClient, tenant: TenantKeys, gateway: FakeGateway) -> TenantKeys:
-    """The tenant with both gateways pointing at the local fake."""
-    for name, config in (
-        ("alipay", alipay_config(gateway.base_url)),
-        ("wechatpay", wechatpay_config(gateway.base_url)),
-    ):
-        response = client.put(
-            f"/api/v1/payments/gateways/{name}", json=config, headers=tenant.headers()
-        )
-        assert response.status_code == 200, response.text
-    return tenant
 
 
 @pytest.fixture

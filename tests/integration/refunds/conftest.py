@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -20,9 +20,7 @@ from tests.fixtures.gateways import (
     ORDER_TOTAL,
     FakeGateway,
     Trade,
-    alipay_config,
     alipay_notification,
-    wechatpay_config,
     wechatpay_notification,
 )
 from tests.fixtures.orders import order_payload
@@ -31,27 +29,6 @@ from tests.fixtures.tenants import TenantKeys
 MAX_ATTEMPTS = 3
 ALIPAY_TRADE = "2026012422001400000000000001"
 WECHAT_TRADE = "4200000000202601240000000001"
-
-
-@pytest.fixture
-def gateway(clock: ManualClock) -> Iterator[FakeGateway]:
-    fake = FakeGateway(clock).start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def configured(client: TestClient, tenant: TenantKeys, gateway: FakeGateway) -> TenantKeys:
-    """The tenant with both gateways pointing at the local fake."""
-    for name, config in (
-        ("alipay", alipay_config(gateway.base_url)),
-        ("wechatpay", wechatpay_config(gateway.base_url)),
-    ):
-        response = client.put(
-            f"/api/v1/payments/gateways/{name}", json=config, headers=tenant.headers()
-        )
-        assert response.status_code == 200, response.text
-    return tenant
 
 
 @pytest.fixture

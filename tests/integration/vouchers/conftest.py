@@ -11,8 +11,6 @@ from tests.fixtures.tenants import TenantKeys
 from tests.integration.refunds.conftest import (  # noqa: F401 - fixtures
     approve,
     channel_paid_order,
-    configured,
-    gateway,
     refund,
     request,
     run_jobs,
