@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean browser-deps
+.PHONY: install run test lint docs bench clean browser-deps
 
 install: $(STAMP)
 
@@ -24,6 +24,13 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(MAKE) --no-print-directory docs
+
+# The documentation site (docs/, mkdocs.yml) into build/site/; --strict fails on a broken link
+# or an unknown generated-table marker.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 # Debian's Chromium for the browser tests: installed only when missing, and only as root with
 # apt-get; otherwise say so (the browser tests then skip locally and fail under CI=true).
@@ -40,8 +47,10 @@ bench: install
 	$(BIN)/python -m bench.orders_bench
 	$(BIN)/python -m bench.stock_bench
 	$(BIN)/python -m bench.ingest_bench
+	$(BIN)/python -m bench.tracking_bench
+	$(BIN)/python -m bench.stall_bench
 	$(BIN)/python -m bench.matching_accuracy
 	$(BIN)/python -m bench.matching_speed
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var build/site .pytest_cache .mypy_cache .ruff_cache

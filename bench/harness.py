@@ -40,6 +40,8 @@ class Result:
     seconds: float
     cpu_seconds: float
     latencies: tuple[float, ...]
+    # CPU of a server in processes of its own (``http-w2``), measured around the run.
+    server_cpu_seconds: float | None = None
 
     @property
     def rate(self) -> float:
@@ -50,6 +52,13 @@ class Result:
     def cpu_ms(self) -> float:
         """This process's CPU time per order (client, and in-process server for HTTP)."""
         return self.cpu_seconds / self.orders * 1000
+
+    @property
+    def server_cpu_ms(self) -> float | None:
+        """A separate server's CPU time per order, when the server ran apart."""
+        if self.server_cpu_seconds is None:
+            return None
+        return self.server_cpu_seconds / self.orders * 1000
 
     def percentile_ms(self, q: int) -> float:
         """The ``q``-th percentile latency of one order, in milliseconds."""

@@ -39,11 +39,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-import psycopg
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from sqlalchemy import make_url
 
+from bench.databases import fresh_postgres
 from bench.harness import Mode, Result, run_mode
 from bench.http_server import serve
 from bench.payloads import SKUS as ORDER_SKUS
@@ -152,12 +151,7 @@ def sqlite_backend() -> Iterator[Backend]:
 @contextmanager
 def postgres_backend(server_url: str) -> Iterator[Backend]:
     """``oms_ingest_bench``, dropped and created, migrated to head."""
-    server = make_url(server_url).set(drivername="postgresql")
-    with psycopg.connect(server.render_as_string(hide_password=False), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
-    url = server.set(database=BENCH_DATABASE).render_as_string(hide_password=False)
-    backend = _ready("postgres", url)
+    backend = _ready("postgres", fresh_postgres(server_url, BENCH_DATABASE))
     try:
         yield backend
     finally:

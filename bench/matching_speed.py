@@ -4,7 +4,7 @@ expected movements (target: under 30 s on this machine).
     .venv/bin/python -m bench.matching_speed [--lines 100000] [--movements 1000000]
 
 Generating the data is timed and printed but not counted; building the reference index and
-matching are counted.
+matching are counted, as wall-clock and as this process's CPU time.
 """
 
 from __future__ import annotations
@@ -27,15 +27,17 @@ def main() -> None:
     lines = [item.line for item in labelled]
     generated = time.perf_counter() - started
     print(f"generated {len(lines)} lines and {len(movements)} movements in {generated:.1f} s")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     index = MovementIndex(movements)
     indexed = time.perf_counter() - started
     started = time.perf_counter()
     proposals = match_lines(lines, index, MatchSettings())
     matched = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     auto = sum(1 for p in proposals if p.is_auto)
     print(f"index built in {indexed:.2f} s, matched in {matched:.2f} s")
-    print(f"engine total {indexed + matched:.2f} s (target < 30 s)")
+    # On a shared machine the wall clock counts other people's work; CPU time does not.
+    print(f"engine total {indexed + matched:.2f} s wall, {cpu:.2f} s CPU (target < 30 s)")
     print(f"{auto} auto-confirmed, {len(proposals) - auto} for review")
     print(f"{len(lines) / matched:,.0f} lines/s")
 

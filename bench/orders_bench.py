@@ -8,6 +8,14 @@ figures and never fails on speed. Modes, per backend, in one run:
 * ``http``: ``POST /api/v1/orders`` on a real uvicorn server, via a keep-alive httpx client;
 * ``http+idem``: the same with an ``Idempotency-Key`` on every request.
 
+and on PostgreSQL, with 8 and ``--more-clients`` concurrent clients:
+
+* ``raw`` and ``service`` in threads;
+* ``http-wN``: HTTP against a separate ``oms serve --workers N`` process (as deployed);
+* ``limit``: the raw placer's transaction driven by ``pgbench`` on the same server in the
+  same run (``bench.pgbench_limit``): the database's own ceiling, which the ``vs limit``
+  target compares HTTP with. Skipped, with a message, where ``pgbench`` is missing.
+
 PostgreSQL uses the database ``oms_bench`` on the server of ``OMS_BENCH_POSTGRES_URL``; its
 ``public`` schema is dropped and re-created at the start.
 """
@@ -25,7 +33,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -35,8 +43,9 @@ import psycopg
 from sqlalchemy import Engine, make_url, text
 
 from bench.harness import Mode, Result, run_mode
-from bench.http_server import serve
+from bench.http_server import serve, serve_process
 from bench.payloads import SKUS, USER_AGENT, bench_actor, order_payload
+from bench.pgbench_limit import pgbench_available, pgbench_script, run_pgbench
 from bench.raw_sql import postgres_placer, sqlite_placer
 from oms.app import create_app
 from oms.config import Settings, get_settings
@@ -55,6 +64,9 @@ DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 BENCH_DATABASE = "oms_bench"
 SERVICE_TARGET = 0.50  # service-layer throughput, as a share of raw, on PostgreSQL
 HTTP_TARGET = 0.25  # HTTP throughput, as a share of raw, on PostgreSQL
+LIMIT_TARGET = 0.25  # http-wN with 8 clients, as a share of pgbench's limit with 8
+P99_TARGET_MS = 100.0
+SERVER_CPU_TARGET_MS = 1.0
 _DATA_TABLES = (  # children first: SQLite deletes them one by one
     "stock_reservations",
     "stock_ledger",
@@ -270,8 +282,46 @@ def bench_backend(backend: Backend, args: argparse.Namespace) -> list[Result]:
             results.append(_timed(backend, mode, args, 1))
     if backend.name == "postgres" and args.concurrency > 1:
         concurrent: list[Mode[Any]] = [backend.raw, service_mode(backend)]
-        for threaded in concurrent:
-            results.append(_timed(backend, threaded, args, args.concurrency))
+        for clients in _client_counts(args):
+            for threaded in concurrent:
+                results.append(_timed(backend, threaded, args, clients))
+        results.extend(_http_apart(backend, args))
+        results.extend(_limit(backend, args))
+    return results
+
+
+def _limit(backend: Backend, args: argparse.Namespace) -> list[Result]:
+    """The same transaction through pgbench, with as many clients as the other runs."""
+    if not pgbench_available():
+        print("  limit: pgbench is not installed, skipped", file=sys.stderr, flush=True)
+        return []
+    backend.reset()
+    script = pgbench_script(backend.url, backend.actor, _hold(), order_payload("limit-rec", 0))
+    results = []
+    for clients in _client_counts(args):
+        backend.reset()
+        run = run_pgbench(backend.url, script, clients=clients, seconds=args.limit_seconds)
+        latencies = tuple(ms / 1000 for ms in run.latencies_ms)
+        result = Result("postgres", "limit", clients, run.transactions, run.seconds, 0.0, latencies)
+        print(f"  {_row(result, None)}", file=sys.stderr, flush=True)
+        results.append(result)
+    return results
+
+
+def _client_counts(args: argparse.Namespace) -> list[int]:
+    return sorted({args.concurrency, *args.more_clients})
+
+
+def _http_apart(backend: Backend, args: argparse.Namespace) -> list[Result]:
+    """HTTP against ``oms serve --workers N`` in processes of its own, as deployed."""
+    results = []
+    with serve_process(backend.url, workers=args.server_workers) as server:
+        mode = http_mode(server.url, backend.api_key, idempotency=False)
+        apart = Mode(f"http-w{args.server_workers}", mode.prepare, mode.client)
+        for clients in _client_counts(args):
+            began = server.cpu_seconds()
+            result = _timed(backend, apart, args, clients)
+            results.append(replace(result, server_cpu_seconds=server.cpu_seconds() - began))
     return results
 
 
@@ -329,7 +379,7 @@ def profile_service(backend: Backend, args: argparse.Namespace, top: int = 25) -
 # --- report ------------------------------------------------------------------------------
 
 _HEADER = f"{'backend':<9} {'mode':<10} {'clients':>7} {'orders/s':>9} {'vs raw':>7}"
-_HEADER += f" {'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>7}"
+_HEADER += f" {'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>7} {'srv ms':>7}"
 
 
 def _row(result: Result, raw: Result | None) -> str:
@@ -337,8 +387,13 @@ def _row(result: Result, raw: Result | None) -> str:
     return (
         f"{result.backend:<9} {result.mode:<10} {result.clients:>7} {result.rate:>9.0f} "
         f"{ratio:>7} {result.percentile_ms(50):>7.2f} {result.percentile_ms(99):>7.2f} "
-        f"{result.cpu_ms:>7.2f}"
+        f"{result.cpu_ms:>7.2f} {_server_cpu(result):>7}"
     )
+
+
+def _server_cpu(result: Result) -> str:
+    server = result.server_cpu_ms
+    return "-" if server is None else f"{server:.2f}"
 
 
 def _raw_for(result: Result, results: Sequence[Result]) -> Result | None:
@@ -369,8 +424,42 @@ def print_table(results: Sequence[Result], args: argparse.Namespace) -> None:
         print(_row(result, _raw_for(result, results)))
     print(
         "cpu ms = CPU time of this process per order: the client, plus the server for HTTP "
-        "(uvicorn runs in-process; app log level WARNING, so no per-request log line)."
+        "(uvicorn runs in-process; app log level WARNING, so no per-request log line).\n"
+        "http-wN = oms serve --workers N in processes of its own (no job worker); srv ms = "
+        "CPU of those processes per order; its vs raw is against raw with as many clients.\n"
+        "limit = the raw transaction through pgbench (C clients, prepared statements): the "
+        "server's own ceiling; cpu ms is not measured for it (0)."
     )
+
+
+def _find(results: Sequence[Result], mode: str, clients: int) -> Result | None:
+    for result in results:
+        if result.backend == "postgres" and result.mode == mode and result.clients == clients:
+            return result
+    return None
+
+
+def print_limit_targets(results: Sequence[Result], args: argparse.Namespace) -> None:
+    """HTTP against the separate server, as a share of pgbench's limit (informational)."""
+    mode, clients = f"http-w{args.server_workers}", args.concurrency
+    http, limit = _find(results, mode, clients), _find(results, "limit", clients)
+    print(f"\nTargets ({mode}, {clients} clients, PostgreSQL):")
+    if http is None or limit is None:
+        print("  not measured (needs --backend postgres, concurrency > 1 and pgbench)")
+        return
+    share = http.rate / limit.rate
+    p99, server = http.percentile_ms(99), http.server_cpu_ms or 0.0
+    checks = (
+        (f"orders/s >= {LIMIT_TARGET:.0%} of the limit", f"{share:.1%}", share >= LIMIT_TARGET),
+        (f"p99 < {P99_TARGET_MS:.0f} ms", f"{p99:.1f} ms", p99 < P99_TARGET_MS),
+        (
+            f"server CPU <= {SERVER_CPU_TARGET_MS:.0f} ms per order",
+            f"{server:.2f} ms",
+            server <= SERVER_CPU_TARGET_MS,
+        ),
+    )
+    for what, figure, met in checks:
+        print(f"  {what:<34} {figure:>9} -> {'MET' if met else 'MISSED'}")
 
 
 def print_targets(results: Sequence[Result]) -> None:
@@ -397,6 +486,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--backend", choices=("sqlite", "postgres", "all"), default="all")
     parser.add_argument(
         "--concurrency", type=int, default=8, help="threads for the concurrent PostgreSQL runs"
+    )
+    parser.add_argument(
+        "--more-clients",
+        type=int,
+        nargs="*",
+        default=[32],
+        help="further client counts for the concurrent PostgreSQL runs",
+    )
+    parser.add_argument(
+        "--server-workers", type=int, default=2, help="processes of the separate oms serve"
+    )
+    parser.add_argument(
+        "--limit-seconds", type=int, default=10, help="length of each pgbench (limit) run"
     )
     parser.add_argument(
         "--profile", action="store_true", help="cProfile the service layer on PostgreSQL"
@@ -430,6 +532,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 profiles.append(profile_service(backend, args))
     print_table(results, args)
     print_targets(results)
+    print_limit_targets(results, args)
     if args.profile and not profiles:
         print("\n--profile: PostgreSQL was not run, nothing profiled")
     for profile in profiles:

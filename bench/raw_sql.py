@@ -10,8 +10,10 @@ service; parameters are named on both backends.
 With ``buckets=True`` (``bench.stock_bench``) the PostgreSQL placer also mirrors the hot-SKU
 path of ``inventory.reservations._lock_for``: the tenant's bucketed SKUs from one query cached
 per process for 5 s (``stock.bucketed_skus``), then per bucketed SKU one ``FOR UPDATE SKIP
-LOCKED`` attempt at a single bucket (``stock._TRY_BUCKET``), falling back to locking all of
-the SKU's rows. Without it (``bench.orders_bench``) the statements are as before.
+LOCKED`` attempt at a single bucket (``stock._TRY_BUCKET``), then a wait for one chosen
+bucket in a savepoint (``stock._CHOOSE_BUCKET``, ``stock.lock_rows``), falling back to
+locking all of the SKU's rows.
+Without it (``bench.orders_bench``) the statements are as before.
 """
 
 from __future__ import annotations
@@ -262,18 +264,42 @@ def _lock_stock(d: Dialect, skus: int) -> str:
 
 
 @lru_cache
-def _try_bucket(d: Dialect) -> str:
+def _try_bucket(d: Dialect, *, choose: bool = False) -> str:
     """``stock._TRY_BUCKET``: one bucket with enough free units, skipping locked ones."""
     columns = ", ".join(f"stock_items.{c}" for c in _STOCK_COLUMNS.split(", ")[:-1])
+    if choose:
+        columns = "stock_items.warehouse, stock_items.bucket"
     return (
-        f"SELECT {columns}, warehouses.priority \nFROM stock_items JOIN warehouses ON "
+        f"SELECT {columns}"
+        + ("" if choose else ", warehouses.priority")
+        + " \nFROM stock_items JOIN warehouses ON "
         "warehouses.tenant_id = stock_items.tenant_id AND warehouses.code = stock_items.warehouse"
         f" \nWHERE stock_items.tenant_id = {d.p('tenant_id', _V)} "
         f"AND stock_items.sku = {d.p('sku', _V)} "
         "AND (stock_items.on_hand - stock_items.reserved) - stock_items.safety_stock >= "
         f"{d.p('qty', _B)} AND ({d.p('warehouse', _V)} IS NULL OR stock_items.warehouse = "
         f"{d.p('warehouse', _V)}) ORDER BY warehouses.priority, random() \n "
-        f"LIMIT {d.p('param_1', _I)} FOR UPDATE OF stock_items SKIP LOCKED"
+        f"LIMIT {d.p('param_1', _I)}" + ("" if choose else " FOR UPDATE OF stock_items SKIP LOCKED")
+    )
+
+
+def _choose_bucket(d: Dialect) -> str:
+    """``stock._CHOOSE_BUCKET``: the same choice as ``_try_bucket``, read without a lock."""
+    return _try_bucket(d, choose=True)
+
+
+@lru_cache
+def _lock_bucket(d: Dialect) -> str:
+    """``stock.lock_rows`` for one key: the chosen bucket, waiting for its lock."""
+    columns = ", ".join(f"stock_items.{c}" for c in _STOCK_COLUMNS.split(", ")[:-1])
+    return (
+        f"SELECT {columns}, warehouses.priority \nFROM stock_items JOIN warehouses ON "
+        "warehouses.tenant_id = stock_items.tenant_id AND warehouses.code = stock_items.warehouse"
+        f" \nWHERE stock_items.tenant_id = {d.p('tenant_id_1', _V)} AND (stock_items.sku, "
+        f"stock_items.warehouse, stock_items.bucket) IN (({d.p('sku', _V)}, "
+        f"{d.p('warehouse', _V)}, {d.p('bucket', _I)})) "
+        "ORDER BY stock_items.sku, stock_items.warehouse, stock_items.bucket "
+        "FOR UPDATE OF stock_items"
     )
 
 
@@ -426,12 +452,28 @@ def _lock_for(tx: _Tx, tenant_id: str, demand: dict[str, int]) -> list[Any]:
     for sku, qty in sorted(demand.items()):
         if sku in hot:
             params = {"tenant_id": tenant_id, "sku": sku, "qty": qty, "warehouse": None}
-            one = tx.rows(_try_bucket(d), params | {"param_1": 1})
+            one = tx.rows(_try_bucket(d), params | {"param_1": 1}) or _wait_for_bucket(tx, params)
             if one:
                 rows += one
                 continue
         rows += tx.rows(_lock_stock(d, 1), {"tenant_id_1": tenant_id, "sku_1_1": sku})
     return rows
+
+
+def _wait_for_bucket(tx: _Tx, params: dict[str, Any]) -> list[Any]:
+    """``stock.lock_one_bucket``'s second step: choose a bucket, wait for it in a savepoint."""
+    chosen = tx.rows(_choose_bucket(tx.d), params | {"param_1": 1})
+    if not chosen:
+        return []
+    tx.cursor.execute("SAVEPOINT one_bucket")
+    key = {"tenant_id_1": params["tenant_id"], "sku": params["sku"]}
+    key |= {"warehouse": chosen[0][0], "bucket": chosen[0][1]}
+    one = tx.rows(_lock_bucket(tx.d), key)
+    enough = bool(one) and one[0][4] - one[0][5] - one[0][6] >= params["qty"]
+    tx.cursor.execute(
+        "RELEASE SAVEPOINT one_bucket" if enough else "ROLLBACK TO SAVEPOINT one_bucket"
+    )
+    return one if enough else []
 
 
 def _allocate(demand: dict[str, int], stock: list[Any]) -> list[tuple[Any, int]]:

@@ -204,7 +204,8 @@ def _make(maker: _Maker, case: str) -> None:
     ref = _reference(rng, movement)
     truth = {movement.id}
     if case == "typo":
-        ref = _typo(rng, movement.order_no or "")
+        # Since issue 11 a typo is never confirmed automatically: not a sure line any more.
+        ref, sure = _typo(rng, movement.order_no or ""), False
     elif case == "lookalike_payer":
         twin = maker.pool[maker.last + 1]
         amount, day, ref, truth = twin.amount, maker.paid(twin), twin.order_no or "", {twin.id}

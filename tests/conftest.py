@@ -4,4 +4,6 @@ pytest_plugins = [
     "tests.fixtures.databases",
     "tests.fixtures.tenants",
     "tests.fixtures.payment_gateways",
+    "tests.fixtures.nats",
+    "tests.fixtures.jobs",
 ]

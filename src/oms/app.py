@@ -11,59 +11,74 @@ from fastapi.responses import RedirectResponse
 
 from oms import __version__
 from oms.alerts import api as alerts_api
-from oms.alerts import jobs as alerts_jobs
 from oms.channels import api as channels_api
 from oms.config import Settings, get_settings
 from oms.console import web as console_web
 from oms.core.clock import Clock, SystemClock
-from oms.core.db import make_engine
-from oms.core.jobs import Worker
+from oms.core.db import configured_database
+from oms.core.jobs import JobRegistry, Worker
 from oms.core.logging import configure_logging
 from oms.core.uow import Database
 from oms.feedback import api as feedback_api
 from oms.feedback import web as feedback_web
 from oms.finance import api as finance_api
-from oms.fulfillment import api as fulfillment_api
-from oms.http import system_api
+from oms.finance.pulls import api as finance_pulls_api
+from oms.fulfilment import api as fulfilment_api
+from oms.fulfilment import carrier_api
+from oms.fulfilment.planning import api as planning_api
+from oms.fulfilment.tracking import api as tracking_api
+from oms.http import partners_api, system_api
 from oms.http.middleware import BodyGuardMiddleware, IdempotencyMiddleware, TraceMiddleware
+from oms.http.openapi import install_openapi
 from oms.http.problems import install_problem_handlers
 from oms.inventory import api as inventory_api
-from oms.inventory import jobs as inventory_jobs
 from oms.inventory.queries import LevelCache
+from oms.jobs_wiring import build_registry
 from oms.orders import api as orders_api
-from oms.orders import jobs as orders_jobs
 from oms.payments import api as payments_api
-from oms.payments import jobs as payments_jobs
 from oms.refunds import api as refunds_api
-from oms.refunds import jobs as refunds_jobs
 from oms.tickets import api as tickets_api
+from oms.users import api as users_api
+from oms.users.service import LOCKOUT, MAX_FAILED_LOGINS
+from oms.users.throttle import LoginThrottle
 from oms.vouchers import api as vouchers_api
 from oms.webhooks import api as webhooks_api
-from oms.webhooks import jobs as webhooks_jobs
 
-__all__ = ["create_app", "register_jobs"]
+__all__ = ["create_app"]
 
 
 # The gateways' and platforms' endpoints: every delivery reaches the inbox, even a bad one.
 INTAKE_PATHS = (
     r"/api/v1/payments/[^/]+/notify/[^/]+",
     r"/api/v1/channels/[^/]+/webhooks/[^/]+",
+    r"/api/v1/tracking/[^/]+/[^/]+",
 )
-
-
-def register_jobs(settings: Settings | None = None) -> None:
-    """Attach every domain's job handlers and sweeps (idempotent)."""
-    settings = settings or get_settings()
-    orders_jobs.register()
-    inventory_jobs.register(settings)
-    payments_jobs.register(settings)
-    refunds_jobs.register(settings)
-    webhooks_jobs.register(settings)
-    alerts_jobs.register(settings)
 
 
 def _to_console() -> RedirectResponse:
     return RedirectResponse("/console", status_code=307)
+
+
+# The domains' API routers, mounted in this order after the system, orders and console routes.
+_DOMAIN_ROUTERS = (
+    inventory_api.router,
+    tickets_api.router,
+    fulfilment_api.router,
+    tracking_api.router,
+    carrier_api.router,
+    planning_api.router,
+    channels_api.router,
+    payments_api.router,
+    refunds_api.router,
+    webhooks_api.router,
+    alerts_api.router,
+    finance_pulls_api.router,
+    finance_api.router,
+    vouchers_api.router,
+    users_api.router,
+    feedback_api.router,
+    feedback_web.router,
+)
 
 
 def create_app(
@@ -72,12 +87,17 @@ def create_app(
     db: Database | None = None,
     clock: Clock | None = None,
     run_worker: bool | None = None,
+    jobs: JobRegistry | None = None,
 ) -> FastAPI:
-    """Build the app. Tests pass their own database and clock; ``oms serve`` passes none."""
+    """Build the app. Tests pass their own database and clock; ``oms serve`` passes none.
+
+    ``jobs`` is what the embedded worker runs (default: ``jobs_wiring.build_registry``); it
+    stays on ``app.state.jobs``.
+    """
     settings = settings or get_settings()
     configure_logging(log_format=settings.log_format, level=settings.log_level)
-    database = db or Database(make_engine(settings.database_url), clock or SystemClock())
-    register_jobs(settings)
+    database = db or configured_database(settings, clock or SystemClock())
+    registry = jobs or build_registry(settings)
     embedded_worker = settings.embedded_worker if run_worker is None else run_worker
 
     @asynccontextmanager
@@ -85,7 +105,7 @@ def create_app(
         stop = threading.Event()
         thread: threading.Thread | None = None
         if embedded_worker:
-            worker = Worker(database, settings, name="embedded")
+            worker = Worker(database, settings, registry, name="embedded")
             thread = threading.Thread(target=worker.run_forever, args=(stop,), daemon=True)
             thread.start()
         yield
@@ -101,24 +121,22 @@ def create_app(
     )
     app.state.db = database
     app.state.settings = settings
+    app.state.jobs = registry
     app.state.stock_cache = LevelCache(settings.stock_cache_seconds)
+    app.state.login_throttle = LoginThrottle(
+        storage_url=settings.rate_limit_storage_url,
+        per_ip=settings.login_rate_limit,
+        max_failures=MAX_FAILED_LOGINS,
+        lockout=LOCKOUT,
+    )
     install_problem_handlers(app)
     app.include_router(system_api.router)
+    app.include_router(partners_api.router)
     app.include_router(orders_api.router)
     console_web.install(app)
     app.add_api_route("/", _to_console, include_in_schema=False)
-    app.include_router(inventory_api.router)
-    app.include_router(tickets_api.router)
-    app.include_router(fulfillment_api.router)
-    app.include_router(channels_api.router)
-    app.include_router(payments_api.router)
-    app.include_router(refunds_api.router)
-    app.include_router(webhooks_api.router)
-    app.include_router(alerts_api.router)
-    app.include_router(finance_api.router)
-    app.include_router(vouchers_api.router)
-    app.include_router(feedback_api.router)
-    app.include_router(feedback_web.router)
+    for router in _DOMAIN_ROUTERS:
+        app.include_router(router)
     app.add_middleware(
         IdempotencyMiddleware,
         ttl_seconds=settings.idempotency_ttl_seconds,
@@ -132,4 +150,5 @@ def create_app(
         intake_paths=INTAKE_PATHS,
     )
     app.add_middleware(TraceMiddleware)
+    install_openapi(app)
     return app

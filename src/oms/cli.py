@@ -1,27 +1,28 @@
-"""The ``oms`` command: serve, worker, migrate, demo, tenants, api-keys, jobs."""
+"""The ``oms`` command: serve, worker, relay, migrate, demo, tenants, api-keys, jobs."""
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from oms.alerts.cli import alerts_app
 from oms.channels.cli import channels_app, webhooks_app
 from oms.config import Settings, get_settings
-from oms.core import auth, jobs, migrate
-from oms.core.clock import SystemClock
-from oms.core.db import make_engine
-from oms.core.errors import AppError
+from oms.core import auth, jobs, migrate, partners
+from oms.core.cli import database, exit_on_app_error, print_json
+from oms.core.context import Actor
 from oms.core.logging import configure_logging
 from oms.core.uow import Database
 from oms.finance.cli import finance_app
+from oms.fulfilment.tracking.cli import tracking_app
 from oms.inventory.cli import stock_app
 from oms.payments.cli import payments_app
 from oms.vouchers.cli import vouchers_app
@@ -33,12 +34,15 @@ tenants_app = typer.Typer(help="Manage tenants", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys", no_args_is_help=True)
 jobs_app = typer.Typer(help="Inspect and retry outbox jobs", no_args_is_help=True)
 users_app = typer.Typer(help="Manage console users", no_args_is_help=True)
+partners_app = typer.Typer(help="Manage partners (SaaS integrators)", no_args_is_help=True)
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(keys_app, name="api-keys")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(users_app, name="users")
+app.add_typer(partners_app, name="partners")
 app.add_typer(stock_app, name="stock")
 app.add_typer(channels_app, name="channels")
+app.add_typer(tracking_app, name="tracking")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(payments_app, name="payments")
 app.add_typer(alerts_app, name="alerts")
@@ -48,30 +52,11 @@ app.add_typer(vouchers_app, name="vouchers")
 DEMO_CREDENTIALS = Path("var/demo-credentials.json")
 
 
-def _database(settings: Settings) -> Database:
-    if settings.database_url.startswith("sqlite:///") and not settings.database_url.endswith(
-        ":memory:"
-    ):
-        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
-            parents=True, exist_ok=True
-        )
-    return Database(make_engine(settings.database_url), SystemClock())
-
-
-def _print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
-def _fail(error: AppError) -> None:
-    typer.echo(f"{error.code}: {error.message} {json.dumps(error.details, default=str)}", err=True)
-    raise typer.Exit(code=2)
-
-
 @app.command("migrate")
 def migrate_command() -> None:
     """Bring the database schema to the newest migration."""
     settings = get_settings()
-    migrate.upgrade(_database(settings).engine)
+    migrate.upgrade(database(settings).engine)
     typer.echo(f"migrated to {migrate.head_revision()}")
 
 
@@ -85,19 +70,27 @@ def serve(
     migrate_first: Annotated[
         bool, typer.Option("--migrate/--no-migrate", help="migrate before serving")
     ] = True,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, max=64, help="server processes (OMS_WEB_WORKERS)"),
+    ] = None,
 ) -> None:
-    """Serve the API (and, later, the console); run one embedded worker unless told not to."""
-    import uvicorn
-
-    from oms.app import create_app
-
+    """Serve the API and the console; run one embedded worker unless told not to."""
     settings = get_settings()
-    db = _database(settings)
+    db = database(settings)
     if migrate_first and settings.migrate_on_start:
         migrate.upgrade(db.engine)
     bind_host, bind_port = host or settings.host, port or settings.port
     run_worker = worker and settings.embedded_worker
-    application = create_app(settings, db=db, run_worker=run_worker)
+    _announce(bind_host, bind_port)
+    processes = workers or settings.web_workers
+    if processes == 1:
+        _serve_one(settings, db, bind_host, bind_port, run_worker=run_worker)
+    else:
+        _serve_many(settings, db, bind_host, bind_port, processes, run_worker=run_worker)
+
+
+def _announce(bind_host: str, bind_port: int) -> None:
     typer.echo(f"oms API:  http://{bind_host}:{bind_port}/docs")
     typer.echo(f"console:  http://{bind_host}:{bind_port}/console")
     typer.echo(f"health:   http://{bind_host}:{bind_port}/readyz")
@@ -106,21 +99,106 @@ def serve(
         typer.echo(f"demo tenant {credentials['tenant_id']}")
         typer.echo(f"demo admin API key: {credentials['admin_api_key']}")
         _echo_demo_logins(credentials)
-    uvicorn.run(application, host=bind_host, port=bind_port, log_level="warning")
+
+
+def _serve_one(
+    settings: Settings, db: Database, bind_host: str, bind_port: int, *, run_worker: bool
+) -> None:
+    import uvicorn
+
+    from oms.app import create_app
+
+    application = create_app(settings, db=db, run_worker=run_worker)
+    # No uvicorn access lines: they carry the query string, and a push URL can carry a
+    # secret (SF's ?token=). oms logs each request itself, by path (http.middleware).
+    uvicorn.run(application, host=bind_host, port=bind_port, log_level="warning", access_log=False)
+
+
+def _serve_many(
+    settings: Settings,
+    db: Database,
+    bind_host: str,
+    bind_port: int,
+    processes: int,
+    *,
+    run_worker: bool,
+) -> None:
+    """N server processes on one port (uvicorn's supervisor); the job worker runs here, once.
+
+    The supervisor process only watches its children, so it is the one place where a single
+    embedded worker can live whatever N is; the children are started with the embedded worker
+    off (OMS_EMBEDDED_WORKER=0 in their environment).
+    """
+    import uvicorn
+
+    os.environ["OMS_EMBEDDED_WORKER"] = "0"
+    stop = threading.Event()
+    thread: threading.Thread | None = None
+    if run_worker:
+        from oms.jobs_wiring import build_registry
+
+        job_worker = jobs.Worker(db, settings, build_registry(settings), name="embedded")
+        thread = threading.Thread(target=job_worker.run_forever, args=(stop,), daemon=True)
+        thread.start()
+    try:
+        uvicorn.run(
+            "oms.app:create_app",
+            factory=True,
+            host=bind_host,
+            port=bind_port,
+            workers=processes,
+            log_level="warning",
+            access_log=False,  # as in _serve_one: access lines would log query strings
+            # A child answers the supervisor's pings only once it has imported oms; uvicorn's
+            # default 5 s kills and restarts children that a busy machine has not yet finished
+            # importing, forever. A hung child is still replaced, a minute later.
+            timeout_worker_healthcheck=60,
+        )
+    finally:
+        stop.set()
+        if thread is not None:
+            thread.join(timeout=10)
 
 
 @app.command("worker")
 def worker_command() -> None:
     """Run a job worker in the foreground; many may run against PostgreSQL."""
-    from oms.app import register_jobs
+    from oms.jobs_wiring import build_registry
 
     settings = get_settings()
     configure_logging(log_format=settings.log_format, level=settings.log_level)
-    register_jobs()
+    registry = build_registry(settings)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    jobs.Worker(_database(settings), settings).run_forever(stop)
+    jobs.Worker(database(settings), settings, registry).run_forever(stop)
+
+
+@app.command("relay")
+def relay_command(
+    nats_url: Annotated[
+        str | None, typer.Option("--nats-url", help="NATS server(s) (OMS_NATS_URL)")
+    ] = None,
+    stream: Annotated[
+        str | None, typer.Option("--stream", help="JetStream stream (OMS_NATS_STREAM)")
+    ] = None,
+) -> None:
+    """Publish every domain event from the outbox to NATS JetStream, in order, until stopped.
+
+    One relay publishes at a time; more wait as standbys. SIGTERM finishes the batch in
+    flight, then exits 0.
+    """
+    from oms.relay.relay import run_relay
+
+    settings = get_settings()
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+    with exit_on_app_error():
+        run_relay(
+            database(settings),
+            settings,
+            nats_url=nats_url or settings.nats_url,
+            stream=stream or settings.nats_stream,
+        )
 
 
 @app.command()
@@ -131,7 +209,9 @@ def demo(
     from oms import demo as demo_data
 
     settings = get_settings()
-    db = _database(settings)
+    # The demo runs jobs; their log lines go to stderr so stdout stays the JSON alone.
+    configure_logging(log_format=settings.log_format, level="WARNING")
+    db = database(settings)
     if if_empty and demo_data.has_tenants(db):
         typer.echo("database already has tenants; demo data left as it is")
         credentials = _demo_credentials()
@@ -139,13 +219,15 @@ def demo(
             typer.echo(f"demo admin API key: {credentials['admin_api_key']}")
             _echo_demo_logins(credentials)
         return
-    created = demo_data.create_demo(db)
+    created = demo_data.create_demo(db, settings=settings)
     demo_data.save_credentials(DEMO_CREDENTIALS, created)
-    _print_json(asdict(created))
+    print_json(asdict(created))
 
 
 def _echo_demo_logins(credentials: dict[str, str]) -> None:
-    for role in ("ops", "warehouse"):
+    from oms.demo import ROLES
+
+    for role in ROLES:
         if credentials.get(f"{role}_email"):
             typer.echo(
                 f"demo console login ({role}): {credentials[f'{role}_email']} "
@@ -167,19 +249,24 @@ def create_tenant(
     payment_timeout: Annotated[int, typer.Option(help="seconds an order may stay unpaid")] = 900,
 ) -> None:
     """Create a tenant; prints its id and an admin API key (shown once)."""
-    try:
+    with exit_on_app_error():
         created = auth.create_tenant(
-            _database(get_settings()),
+            database(),
             name=name,
             timezone=timezone,
             payment_timeout_seconds=payment_timeout,
         )
-    except AppError as error:
-        _fail(error)
-        return
-    _print_json(
+    print_json(
         {"tenant_id": created.tenant_id, "name": created.name, "api_key": created.admin_key.api_key}
     )
+
+
+@partners_app.command("create")
+def create_partner(name: Annotated[str, typer.Option(help="the integrator's name")]) -> None:
+    """Register a partner; prints its id and partner key (shown once)."""
+    with exit_on_app_error():
+        created = partners.create_partner(database(get_settings()), name=name)
+    print_json({"partner_id": created.partner_id, "partner_key": created.partner_key})
 
 
 @keys_app.command("create")
@@ -189,14 +276,9 @@ def create_key(
     name: Annotated[str, typer.Option(help="what the key is for")] = "",
 ) -> None:
     """Issue an API key; prints it once."""
-    try:
-        created = auth.create_api_key(
-            _database(get_settings()), tenant_id=tenant, role=role, name=name
-        )
-    except AppError as error:
-        _fail(error)
-        return
-    _print_json(
+    with exit_on_app_error():
+        created = auth.create_api_key(database(), tenant_id=tenant, role=role, name=name)
+    print_json(
         {
             "tenant_id": created.tenant_id,
             "key_id": created.key_id,
@@ -206,6 +288,30 @@ def create_key(
     )
 
 
+@keys_app.command("list")
+def list_keys(
+    tenant: Annotated[str, typer.Option(help="tenant id")],
+    cursor: Annotated[str | None, typer.Option(help="next_cursor of the previous page")] = None,
+    limit: int = 50,
+) -> None:
+    """List a tenant's keys (never the keys themselves: their last 4 characters at most)."""
+    with exit_on_app_error():
+        page = auth.list_api_keys(database(), tenant_id=tenant, cursor=cursor, limit=limit)
+    print_json({"items": [asdict(i) for i in page.items], "next_cursor": page.next_cursor})
+
+
+@keys_app.command("revoke")
+def revoke_key(
+    key_id: str,
+    tenant: Annotated[str, typer.Option(help="tenant id of the key")],
+) -> None:
+    """Revoke a key; every server refuses it within a second. Revoking twice is harmless."""
+    actor = Actor(tenant_id=tenant, principal="cli:api-keys", role="admin")
+    with exit_on_app_error():
+        info = auth.revoke_api_key(database(), actor, key_id)
+    print_json(asdict(info))
+
+
 @jobs_app.command("list")
 def list_jobs(
     status: Annotated[str | None, typer.Option(help="pending, running, done or dead")] = "dead",
@@ -213,8 +319,8 @@ def list_jobs(
     limit: int = 50,
 ) -> None:
     """List outbox jobs, dead letters by default."""
-    found = jobs.list_jobs(_database(get_settings()), tenant_id=tenant, status=status, limit=limit)
-    _print_json([asdict(job) for job in found])
+    found = jobs.list_jobs(database(), tenant_id=tenant, status=status, limit=limit)
+    print_json([asdict(job) for job in found])
 
 
 @jobs_app.command("retry")
@@ -223,12 +329,15 @@ def retry(
     tenant: Annotated[str, typer.Option(help="tenant id of the job")],
 ) -> None:
     """Queue a dead job again."""
-    try:
-        job = jobs.retry_job(_database(get_settings()), tenant_id=tenant, job_id=job_id)
-    except AppError as error:
-        _fail(error)
-        return
-    _print_json(asdict(job))
+    with exit_on_app_error():
+        job = jobs.retry_job(database(), tenant_id=tenant, job_id=job_id)
+    print_json(asdict(job))
+
+
+@jobs_app.command("sweeps")
+def sweeps() -> None:
+    """Show each periodic sweep's lease: who runs it, when it last started and finished."""
+    print_json(jobs.sweep_leases(database()))
 
 
 @users_app.command("create")
@@ -242,19 +351,16 @@ def create_user(
     from oms.users import service as users
 
     password = _read_password()
-    try:
+    with exit_on_app_error():
         created = users.create_user(
-            _database(get_settings()),
+            database(),
             tenant_id=tenant,
             email=email,
             password=password,
             role=role,
             locale=locale,
         )
-    except AppError as error:
-        _fail(error)
-        return
-    _print_json(asdict(created))
+    print_json(asdict(created))
 
 
 def _read_password() -> str:

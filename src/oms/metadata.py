@@ -8,7 +8,11 @@ from oms.core import models as core_models
 from oms.core.db import Base
 from oms.feedback import models as feedback_models
 from oms.finance import models as finance_models
-from oms.fulfillment import models as fulfillment_models
+from oms.finance.pulls import models as finance_pull_models
+from oms.fulfilment import carrier_models
+from oms.fulfilment import models as fulfilment_models
+from oms.fulfilment.planning import models as planning_models
+from oms.fulfilment.tracking import models as tracking_models
 from oms.inventory import models as inventory_models
 from oms.orders import models as order_models
 from oms.payments import models as payment_models
@@ -27,13 +31,17 @@ _REGISTERED = (
     user_models,
     inventory_models,
     ticket_models,
-    fulfillment_models,
+    fulfilment_models,
+    tracking_models,
+    carrier_models,
+    planning_models,
     channel_models,
     payment_models,
     refund_models,
     webhook_models,
     alert_models,
     finance_models,
+    finance_pull_models,
     voucher_models,
     feedback_models,
 )

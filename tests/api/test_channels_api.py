@@ -7,8 +7,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from oms.core.clock import ManualClock
+from oms.core.models import InboxMessage
+from oms.core.uow import Database
 from tests.fixtures.channel_deliveries import (
     GENERIC_SECRET,
     SHOPIFY_SECRET,
@@ -48,7 +51,7 @@ def _orders(client: TestClient, tenant: TenantKeys, channel: str = "shopify") ->
 def _timeline(client: TestClient, tenant: TenantKeys, order_id: str) -> list[Any]:
     entries: list[Any] = client.get(
         f"/api/v1/orders/{order_id}/timeline", headers=tenant.headers()
-    ).json()
+    ).json()["items"]
     return entries
 
 
@@ -56,6 +59,18 @@ def _health(client: TestClient, tenant: TenantKeys, channel: str) -> dict[str, A
     report = client.get("/api/v1/channels/health", headers=tenant.headers()).json()
     found: dict[str, Any] = next(c for c in report["channels"] if c["channel"] == channel)
     return found
+
+
+def _inbox(db: Database) -> list[dict[str, Any]]:
+    with db.reader() as session:
+        rows = session.scalars(select(InboxMessage).where(InboxMessage.source == "channel:shopify"))
+        return [
+            {
+                c: getattr(r, c)
+                for c in ("message_id", "verification", "error_code", "deliveries", "outcome")
+            }
+            for r in rows
+        ]
 
 
 @pytest.fixture
@@ -198,6 +213,37 @@ def test_a_forged_signature_is_rejected_recorded_and_creates_no_order(
     assert (health["messages"], health["signature_failure_rate"]) == (1, 1.0)
 
 
+def test_a_forged_delivery_first_does_not_take_the_genuine_ones_place(
+    client: TestClient, db: Database, shop: TenantKeys
+) -> None:
+    forged = shopify(sample(CREATE), webhook_id="dup-1", secret="not-the-secret")
+    assert _post(client, "shopify", shop.tenant_id, forged).status_code == 401
+    genuine = _post(client, "shopify", shop.tenant_id, shopify(sample(CREATE), webhook_id="dup-1"))
+    assert genuine.status_code == 200, genuine.text
+    assert (genuine.json()["status"], genuine.json()["deliveries"]) == ("created", 1)
+    assert len(_orders(client, shop)) == 1
+    rows = {m["message_id"]: m for m in _inbox(db)}
+    assert rows["dup-1"]["verification"] == "verified"
+    assert rows["dup-1"]["outcome"] == "applied"
+    [refused] = [m for k, m in rows.items() if k.startswith("rejected:")]
+    assert refused["error_code"] == "ERR_CHANNEL_SIGNATURE_INVALID"
+
+
+def test_forged_copies_of_a_genuine_delivery_do_not_count_as_its_redeliveries(
+    client: TestClient, db: Database, shop: TenantKeys
+) -> None:
+    delivery = shopify(sample(CREATE), webhook_id="dup-2")
+    assert _post(client, "shopify", shop.tenant_id, delivery).json()["deliveries"] == 1
+    forged = shopify(sample(CREATE), webhook_id="dup-2", secret="not-the-secret")
+    for _ in range(3):
+        assert _post(client, "shopify", shop.tenant_id, forged).status_code == 401
+    [genuine] = [m for m in _inbox(db) if m["message_id"] == "dup-2"]
+    assert genuine["deliveries"] == 1
+    again = _post(client, "shopify", shop.tenant_id, delivery)
+    assert (again.json()["status"], again.json()["deliveries"]) == ("duplicate", 2)
+    assert len(_orders(client, shop)) == 1
+
+
 def test_standard_webhooks_verify_against_the_database_clock_within_5_minutes(
     client: TestClient, tenant: TenantKeys, clock: ManualClock
 ) -> None:
@@ -294,16 +340,82 @@ def test_a_signed_body_that_is_not_json_is_rejected_as_malformed(
     assert _health(client, shop, "shopify")["signature_failure_rate"] == 1.0
 
 
-def test_an_order_short_of_stock_is_recorded_and_acknowledged(
+def _short_delivery(client: TestClient, tenant: TenantKeys, channel: str) -> Delivery:
+    """A delivery of the channel's sample whose first line's SKU has no stock at all."""
+    if channel == "shopify":
+        payload = sample(CREATE)
+        payload["line_items"][0]["sku"] = "NOT-STOCKED"
+        return shopify(payload, webhook_id="s-1")
+    if channel == "youzan":
+        _configure(client, tenant, "youzan", secret=YOUZAN_SECRET, client_id=YOUZAN_CLIENT_ID)
+        trade = sample("youzan_trade_paid.json")
+        trade["full_order_info"]["orders"][0]["outer_sku_id"] = "NOT-STOCKED"
+        return youzan(trade)
+    _configure(client, tenant, "generic", secret=GENERIC_SECRET)
+    generic = sample("generic_order_created.json")
+    generic["data"]["lines"][0]["sku"] = "NOT-STOCKED"
+    return hub(generic, delivery="gh-short")
+
+
+@pytest.mark.parametrize("channel", ["shopify", "youzan", "generic"])
+def test_a_platform_order_short_of_stock_is_created_short_never_dropped(
+    client: TestClient, shop: TenantKeys, db: Database, channel: str
+) -> None:
+    response = _post(client, channel, shop.tenant_id, _short_delivery(client, shop, channel))
+    assert response.status_code == 200
+    [order] = _orders(client, shop, channel)
+    assert order["stock_shortage"] is True and order["exception_code"] == "stock_shortage"
+    first, *rest = order["lines"]
+    assert first["sku"] == "NOT-STOCKED" and first["short_qty"] == first["qty"]
+    assert all(line["short_qty"] == 0 for line in rest)  # stocked lines hold their units
+    short = client.get("/api/v1/orders?stock_shortage=true", headers=shop.headers()).json()["items"]
+    assert [o["id"] for o in short] == [order["id"]]
+    tickets = client.get(f"/api/v1/tickets?order_id={order['id']}", headers=shop.headers()).json()[
+        "items"
+    ]
+    assert [(t["kind"], t["status"]) for t in tickets] == [("stock_shortage", "open")]
+    with db.reader() as session:
+        outcome = session.scalar(
+            select(InboxMessage.outcome).where(InboxMessage.source == f"channel:{channel}")
+        )
+    assert outcome == "created_short"
+    health = _health(client, shop, channel)
+    assert health["created_short"] == 1
+    assert "created_short" in {f["check"] for f in health["findings"]}
+
+
+def test_a_shopify_order_created_short_acks_created_short(
     client: TestClient, shop: TenantKeys
 ) -> None:
-    payload = sample(CREATE)
-    payload["line_items"][0]["sku"] = "NOT-STOCKED"
-    response = _post(client, "shopify", shop.tenant_id, shopify(payload, webhook_id="s-1"))
-    assert (response.status_code, response.json()["status"]) == (200, "stock_insufficient")
-    assert _orders(client, shop) == []
-    checks = {f["check"] for f in _health(client, shop, "shopify")["findings"]}
-    assert "stock_insufficient" in checks
+    response = _post(client, "shopify", shop.tenant_id, _short_delivery(client, shop, "shopify"))
+    assert response.json()["status"] == "created_short"
+
+
+def test_a_platform_order_reported_paid_is_paid_at_once_and_cod_has_no_deadline(
+    client: TestClient, shop: TenantKeys, clock: ManualClock
+) -> None:
+    paid = sample(PAID)
+    assert (
+        _post(client, "shopify", shop.tenant_id, shopify(paid, webhook_id="p-1")).status_code == 200
+    )
+    cod = sample(CREATE)
+    cod["id"], cod["payment_gateway_names"] = 777001, ["Cash on Delivery (COD)"]
+    assert (
+        _post(client, "shopify", shop.tenant_id, shopify(cod, webhook_id="c-1")).status_code == 200
+    )
+    by_id = {o["external_id"]: o for o in _orders(client, shop)}
+    assert by_id[str(paid["id"])]["status"] == "paid"
+    assert by_id["777001"]["payment_due_at"] is None
+    _configure(client, shop, "generic", secret=GENERIC_SECRET)
+    generic = sample("generic_order_created.json")
+    generic["data"]["payment_method"] = "cod"
+    _post(client, "generic", shop.tenant_id, hub(generic, delivery="gh-cod"))
+    [generic_order] = _orders(client, shop, "generic")
+    assert generic_order["payment_due_at"] is None
+    clock.advance(timedelta(days=10))  # no deadline: never cancelled by a payment timeout
+    statuses = {o["external_id"]: o["status"] for o in _orders(client, shop)}
+    assert statuses["777001"] == "pending_payment"
+    assert _orders(client, shop, "generic")[0]["status"] == "pending_payment"
 
 
 def test_the_health_check_reports_overlapping_topics_and_signature_failures(
@@ -380,3 +492,16 @@ def test_a_payload_the_mapping_cannot_turn_into_an_order_is_refused_with_a_code(
         shopify({"id": 1}, topic="products/update", webhook_id="p-2"),
     )
     assert (ignored.status_code, ignored.json()["status"]) == (200, "ignored")
+
+
+@pytest.mark.parametrize("field", ["updated_at", "created_at"])
+@pytest.mark.parametrize("value", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"])
+def test_platform_times_at_the_calendar_edges_are_refused_with_a_code(
+    client: TestClient, shop: TenantKeys, field: str, value: str
+) -> None:
+    payload = sample(PAID) | {field: value}
+    response = _post(
+        client, "shopify", shop.tenant_id, shopify(payload, webhook_id=f"edge-{field}-{value}")
+    )
+    assert (response.status_code, response.json()["code"]) == (422, "ERR_CHANNEL_PAYLOAD_INVALID")
+    assert _orders(client, shop) == []

@@ -12,24 +12,15 @@ from oms.app import create_app
 from oms.config import Settings
 from oms.core.clock import ManualClock
 from oms.core.uow import Database
-from tests.fixtures.orders import order_payload
+from tests.fixtures.orders import order_timeline, post_order
 from tests.fixtures.tenants import TenantKeys
 from tests.fixtures.users import PASSWORD, console_user, csrf_of, log_in, submit_login
 
 ORDERS = "/api/v1/orders"
 
 
-def _order(client: TestClient, tenant: TenantKeys, **overrides: Any) -> dict[str, Any]:
-    response = client.post(ORDERS, json=order_payload(**overrides), headers=tenant.headers())
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def _timeline(client: TestClient, tenant: TenantKeys, order_id: str) -> list[dict[str, Any]]:
-    response = client.get(f"{ORDERS}/{order_id}/timeline", headers=tenant.headers())
-    entries: list[dict[str, Any]] = response.json()
-    return entries
+_order = post_order
+_timeline = order_timeline
 
 
 def _post_event(
@@ -40,7 +31,9 @@ def _post_event(
 
 
 def _buttons(html: str) -> set[str]:
-    return set(re.findall(r'name="event" value="([a-z_]+)"', html))
+    """Events posted at once, and those (cancel, hold, close) behind a confirmation step."""
+    posted = re.findall(r'name="event" value="([a-z_]+)"', html)
+    return set(posted) | set(re.findall(r"\?confirm=([a-z_]+)#confirm", html))
 
 
 def test_signing_in_sets_a_locked_down_session_cookie_and_lists_orders(
@@ -164,7 +157,9 @@ def test_a_stale_version_is_a_flash_message_not_an_error_page(
     order = _order(client, tenant)
     csrf = log_in(client, console_user(db, tenant.tenant_id, "ops"))
     assert _post_event(client, order["id"], "pay", csrf, expected_version=1).status_code == 303
-    stale = _post_event(client, order["id"], "hold", csrf, expected_version=1)
+    stale = _post_event(
+        client, order["id"], "hold", csrf, expected_version=1, reason_code="address_check"
+    )
     assert stale.status_code == 303
     assert stale.headers["location"].endswith("?error=ERR_ORDER_VERSION_MISMATCH")
     page = client.get(stale.headers["location"])

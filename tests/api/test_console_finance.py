@@ -53,12 +53,12 @@ def test_a_statement_is_imported_and_a_proposal_confirmed(
     page = client.get(PAGE).text
     assert 'data-nav="finance"' in page and "银行流水" in page and 'id="import"' in page
     imported = _import(client, csrf, "sample.mt940", "mt940")
-    assert imported.headers["location"] == f"{PAGE}?done=imported"
+    assert imported.headers["location"].startswith(f"{PAGE}?done=imported&lines=")
     html = client.get(imported.headers["location"]).text
     assert "银行流水已导入。" in html and "待人工核对" in html and "¥1,288.50" in html
     ((match_id, _, movement_id),) = _review(client)
     assert movement_id == movement
-    done = _post(client, f"{PAGE}/matches/{match_id}/confirm", csrf)
+    done = _post(client, f"{PAGE}/matches/{match_id}/confirm", csrf, acknowledged="1")
     assert done.headers["location"] == f"{PAGE}?done=confirmed"
     assert _review(client) == []
     again = _post(client, f"{PAGE}/matches/{match_id}/confirm", csrf)
@@ -85,7 +85,9 @@ def test_a_proposal_is_rejected_then_the_line_matched_by_hand(
     assert manual.headers["location"] == f"{PAGE}?done=matched"
     html = client.get(manual.headers["location"]).text
     assert "已人工匹配该流水。" in html and f'<tr data-line-id="{line_id}">' not in html
-    lines = client.get("/api/v1/finance/lines?status=matched", headers=tenant.headers()).json()
+    lines = client.get("/api/v1/finance/lines?status=matched", headers=tenant.headers()).json()[
+        "items"
+    ]
     assert line_id in {line["id"] for line in lines}
     twice = _post(client, f"{PAGE}/matches", csrf, line_id=line_id, movement_id=movement_id)
     assert twice.headers["location"] == f"{PAGE}?error=ERR_FINANCE_MATCH_CONFLICT"
@@ -100,7 +102,7 @@ def test_a_malformed_file_is_a_flash_message_and_imports_nothing(
     refused = _import(client, csrf, "malformed.csv", "csv")
     assert refused.headers["location"] == f"{PAGE}?error=ERR_FINANCE_MALFORMED_STATEMENT"
     assert "无法解析该银行流水文件" in client.get(refused.headers["location"]).text
-    assert client.get("/api/v1/finance/lines", headers=tenant.headers()).json() == []
+    assert client.get("/api/v1/finance/lines", headers=tenant.headers()).json()["items"] == []
 
 
 def test_roles_without_finance_permissions_and_posts_without_csrf_are_refused(
@@ -118,4 +120,28 @@ def test_roles_without_finance_permissions_and_posts_without_csrf_are_refused(
         f"{PAGE}/statements", data={"format": "csv"}, files=files, follow_redirects=False
     )
     assert no_token.status_code == 403 and "ERR_AUTH_CSRF_FAILED" in no_token.text
-    assert client.get("/api/v1/finance/lines", headers=tenant.headers()).json() == []
+    assert client.get("/api/v1/finance/lines", headers=tenant.headers()).json()["items"] == []
+
+
+def test_reasons_are_shown_in_the_readers_language(
+    client: TestClient, db: Database, tenant: TenantKeys
+) -> None:
+    _short_paid(db, tenant)
+    csrf = _finance(client, db, tenant)
+    _import(client, csrf, "sample.mt940", "mt940")
+    html = client.get(PAGE).text
+    assert f"备注中精确找到订单号 {ORDER_A}" in html
+    assert "金额相差 -850 分，超出容差 50 分" in html  # noqa: RUF001
+    assert "found exactly" not in html and "amount differs" not in html
+
+
+def test_reasons_are_shown_in_english_to_english_readers(
+    client: TestClient, db: Database, tenant: TenantKeys
+) -> None:
+    _short_paid(db, tenant)
+    csrf = log_in(client, console_user(db, tenant.tenant_id, "finance", locale="en"))
+    _import(client, csrf, "sample.mt940", "mt940")
+    html = client.get(PAGE).text
+    assert f"order number {ORDER_A} found exactly in the memo" in html
+    assert "amount differs by -850 fen, beyond the tolerance of 50" in html
+    assert 'data-reason="reference_exact"' in html

@@ -131,7 +131,7 @@ def test_the_sla_board_colours_refunds_and_totals_their_exposure(
     rows = dict(re.findall(r'<tr data-refund-id="([^"]+)" data-colour="([^"]+)"', html))
     assert rows == {old["id"]: "orange", young["id"]: "yellow"}
     old_row = html.split(f'data-refund-id="{old["id"]}"', 1)[1].split("</tr>", 1)[0]
-    assert "1 天" in old_row
+    assert "25 小时" in old_row  # hours, not "1 day", under two days
     item = next(i for i in api["items"] if i["refund_id"] == old["id"])
     assert (
         f"¥{item['incurred'] / 100:.2f}" in old_row and f"¥{item['at_risk'] / 100:.2f}" in old_row

@@ -26,7 +26,7 @@ def _order(client: TestClient, tenant: TenantKeys) -> dict[str, Any]:
 def _ledger(client: TestClient, tenant: TenantKeys) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = client.get(
         f"/api/v1/stock/{SKU}/ledger", headers=tenant.headers()
-    ).json()
+    ).json()["items"]
     return entries
 
 
@@ -147,3 +147,29 @@ def test_the_order_page_lists_its_stock_holds_and_what_became_of_them(
     )
     paid = client.get(f"/console/orders/{order['id']}").text
     assert paid.count('data-status="deducted"') == 2 and "已扣减" in paid
+
+
+def test_the_stock_page_marks_untracked_skus(
+    client: TestClient, db: Database, tenant: TenantKeys
+) -> None:
+    client.put(
+        "/api/v1/stock/GIFT-100/tracking", json={"tracked": False}, headers=tenant.headers("ops")
+    )
+    log_in(client, console_user(db, tenant.tenant_id, "service"))
+    page = client.get("/console/stock", params={"sku": f"GIFT-100 {SKU}"}).text
+    gift = page.split('data-sku="GIFT-100"')[1].split("</tbody>")[0]
+    tea = page.split(f'data-sku="{SKU}"')[1].split("</tbody>")[0]
+    assert 'data-untracked="true"' in gift and "不计库存" in gift
+    assert "data-untracked" not in tea
+
+
+def test_the_order_page_marks_short_lines_and_a_missing_payment_deadline(
+    client: TestClient, db: Database, tenant: TenantKeys
+) -> None:
+    lines = [{"sku": "NOT-IN-STOCK", "name": "缺货品", "qty": 2, "unit_price": 100}]
+    body = order_payload(lines=lines, allow_shortage=True, cash_on_delivery=True)
+    order = client.post("/api/v1/orders", json=body, headers=tenant.headers()).json()
+    log_in(client, console_user(db, tenant.tenant_id, "service"))
+    page = client.get(f"/console/orders/{order['id']}").text
+    assert 'data-short="2"' in page and "缺货 2" in page
+    assert 'data-exception="stock_shortage"' in page

@@ -9,10 +9,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from oms.config import Settings
 from oms.core.clock import ManualClock
-from oms.core.jobs import Worker
 from oms.core.uow import Database
+from tests.fixtures.jobs import app_worker
 from tests.fixtures.orders import order_payload
 from tests.fixtures.tenants import TenantKeys, make_tenant
 from tests.fixtures.users import console_user, log_in
@@ -35,12 +34,12 @@ def _shortage(client: TestClient, db: Database, clock: ManualClock) -> tuple[Ten
     client.post(
         f"/api/v1/orders/{late['id']}/events", json={"event": "pay"}, headers=shop.headers()
     )
-    Worker(db, Settings(env="test")).run_once()
+    app_worker(db).run_once()
     return shop, str(late["id"])
 
 
 def _ticket_id(client: TestClient, shop: TenantKeys) -> str:
-    (ticket,) = client.get("/api/v1/tickets", headers=shop.headers()).json()
+    (ticket,) = client.get("/api/v1/tickets", headers=shop.headers()).json()["items"]
     return str(ticket["id"])
 
 
@@ -83,6 +82,8 @@ def test_the_queue_shows_unresolved_tickets_oldest_first_with_their_age(
     assert _listed(client, status="resolved") == []
     detail = client.get(f"/console/tickets/{ticket_id}").text
     assert 'id="short-lines"' in detail and f'<tr data-sku="{SKU}">' in detail
+    short_row = detail.split(f'<tr data-sku="{SKU}">', 1)[1].split("</tr>", 1)[0]
+    assert 'data-field="short">1<' in short_row  # the one unit the lapsed hold lost
     assert 'id="assign"' not in detail and 'id="resolve"' not in detail  # finance reads only
 
 
@@ -94,10 +95,14 @@ def test_a_ticket_is_assigned_commented_and_resolved_with_a_stock_correction(
     url = f"/console/tickets/{ticket_id}"
     user = console_user(db, shop.tenant_id, "ops")
     csrf = log_in(client, user)
-    assigned = _post(client, f"{url}/assign", csrf, assignee="小王")
+    picker = client.get(url).text.split('id="assign"', 1)[1].split("</section>", 1)[0]
+    assert f'<option value="{user.email}"' in picker and "运营" in picker  # tenant users
+    stranger = _post(client, f"{url}/assign", csrf, assignee="小王")
+    assert stranger.headers["location"] == f"{url}?error=ERR_VALIDATION"
+    assigned = _post(client, f"{url}/assign", csrf, assignee=user.email)
     assert assigned.headers["location"] == f"{url}?done=assigned"
     page = client.get(assigned.headers["location"]).text
-    assert 'data-ticket-status="assigned"' in page and "小王" in page and "已指派" in page
+    assert 'data-ticket-status="assigned"' in page and user.email in page and "已指派" in page
     commented = _post(client, f"{url}/comments", csrf, body="补货中")
     assert "补货中" in client.get(commented.headers["location"]).text
     correction = {"sku": SKU, "warehouse": "main", "kind": "inbound", "qty": "3"}
@@ -106,7 +111,7 @@ def test_a_ticket_is_assigned_commented_and_resolved_with_a_stock_correction(
     page = client.get(resolved.headers["location"]).text
     assert 'data-ticket-status="resolved"' in page and "工单已处理完成" in page
     assert 'id="resolve"' not in page and f"user:{user.id}" in page
-    ledger = client.get(f"/api/v1/stock/{SKU}/ledger", headers=shop.headers()).json()
+    ledger = client.get(f"/api/v1/stock/{SKU}/ledger", headers=shop.headers()).json()["items"]
     assert (ledger[0]["kind"], ledger[0]["delta_on_hand"]) == ("inbound", 3)
     assert ledger[0]["ref_id"] == f"ticket:{ticket_id}"
     assert _listed(client) == [] and _listed(client, status="resolved") == [ticket_id]
@@ -165,4 +170,4 @@ def test_the_ticket_and_stock_pages_speak_english_to_an_english_user(
     stock = client.get(f"/console/stock/{SKU}").text
     assert "<th>Warehouse</th>" in stock and "Stock ledger" in stock and "Inbound" in stock
     order = client.get(f"/console/orders/{order_id}").text
-    assert "Stock held" in order and "Stock shortage: holds released, ticket opened" in order
+    assert "Stock held" in order and 'data-short="1"' in order and ">Short 1<" in order

@@ -83,3 +83,30 @@ def test_roles_without_the_voucher_permission_are_refused(
     assert 'data-nav="vouchers"' not in client.get("/console/orders").text
     refused = client.get(PAGE)
     assert refused.status_code == 403 and "ERR_AUTH_FORBIDDEN" in refused.text
+
+
+def test_the_voucher_csv_export_streams_every_voucher_after_a_utf8_bom(
+    client: TestClient,
+    db: Database,
+    tenant: TenantKeys,
+    run_jobs: Callable[..., int],  # noqa: F811 - the fixture imported above
+) -> None:
+    refunded(client, tenant, run_jobs, amount=1234)
+    refunded(client, tenant, run_jobs, amount=2000)
+    log_in(client, console_user(db, tenant.tenant_id, "finance"))
+    assert 'href="/console/vouchers/export.csv"' in client.get(PAGE).text
+    response = client.get(f"{PAGE}/export.csv")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = response.content.decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("seq,") and len(rows) == 3
+    assert [row.split(",")[0] for row in rows[1:]] == ["1", "2"]
+
+
+def test_the_voucher_csv_export_is_refused_to_roles_without_the_permission(
+    client: TestClient, db: Database, tenant: TenantKeys
+) -> None:
+    log_in(client, console_user(db, tenant.tenant_id, "warehouse"))
+    assert client.get(f"{PAGE}/export.csv").status_code == 403

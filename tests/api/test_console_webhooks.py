@@ -9,13 +9,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from oms.app import register_jobs
 from oms.config import Settings
-from oms.core.jobs import Worker
 from oms.core.uow import Database
 from oms.webhooks import service as webhooks
 from oms.webhooks.schemas import SubscriptionIn
 from tests.fixtures.channel_deliveries import SHOPIFY_SECRET, sample, shopify
+from tests.fixtures.jobs import app_worker
 from tests.fixtures.orders import order_payload
 from tests.fixtures.robots import FakeServer, serve
 from tests.fixtures.tenants import TenantKeys
@@ -35,11 +34,12 @@ def _delivered(client: TestClient, db: Database, tenant: TenantKeys, url: str) -
     data = SubscriptionIn(url=f"{url}/hook?token=s3cret", event_types=["order.created"])
     webhooks.create_subscription(db, tenant.actor(), data, allow_private=True)
     assert client.post("/api/v1/orders", json=order_payload(), headers=tenant.headers()).is_success
-    register_jobs(SETTINGS)
-    worker = Worker(db, SETTINGS)
+    worker = app_worker(db, SETTINGS)
     while worker.run_once():
         pass
-    (delivery,) = client.get("/api/v1/webhooks/deliveries", headers=tenant.headers()).json()
+    (delivery,) = client.get("/api/v1/webhooks/deliveries", headers=tenant.headers()).json()[
+        "items"
+    ]
     assert delivery["status"] == "succeeded"
     return str(delivery["id"])
 

@@ -27,7 +27,9 @@ def _review_setup(db: Database, client: TestClient, tenant: TenantKeys) -> dict[
         db, tenant.tenant_id, amount=129700, on=date(2026, 11, 24), order_no=ORDER_A
     )
     result = _import(client, tenant, "sample.mt940", "mt940").json()
-    queue = client.get(f"{URL}/matches?status=review", headers=tenant.headers("finance")).json()
+    queue = client.get(f"{URL}/matches?status=review", headers=tenant.headers("finance")).json()[
+        "items"
+    ]
     return {"movement": movement, "result": result, "queue": queue}
 
 
@@ -42,7 +44,7 @@ def test_multipart_and_raw_imports_are_idempotent(client: TestClient, tenant: Te
     )
     assert raw.status_code == 201
     assert raw.json()["is_duplicate_file"] is True and raw.json()["lines_added"] == 0
-    lines = client.get(f"{URL}/lines", headers=tenant.headers("finance")).json()
+    lines = client.get(f"{URL}/lines", headers=tenant.headers("finance")).json()["items"]
     assert len(lines) == 3
 
 
@@ -54,7 +56,7 @@ def test_malformed_file_is_a_coded_problem_naming_the_line(
     body = response.json()
     assert body["code"] == "ERR_FINANCE_MALFORMED_STATEMENT"
     assert body["details"]["line"] == 3
-    assert client.get(f"{URL}/lines", headers=tenant.headers()).json() == []
+    assert client.get(f"{URL}/lines", headers=tenant.headers()).json()["items"] == []
 
 
 def test_unknown_format_is_a_validation_error(client: TestClient, tenant: TenantKeys) -> None:
@@ -109,14 +111,14 @@ def test_unknown_ids_are_404(
     line = client.post(f"{URL}/lines/nope/match", json={"movement_id": "x"}, headers=headers)
     assert line.json()["code"] == "ERR_FINANCE_LINE_NOT_FOUND"
     _import(client, other_tenant, "sample.csv", "csv")
-    theirs = client.get(f"{URL}/lines", headers=other_tenant.headers()).json()[0]["id"]
+    theirs = client.get(f"{URL}/lines", headers=other_tenant.headers()).json()["items"][0]["id"]
     stolen = client.post(f"{URL}/lines/{theirs}/match", json={"movement_id": "x"}, headers=headers)
     assert stolen.status_code == 404
 
 
 def test_movement_not_found(client: TestClient, tenant: TenantKeys) -> None:
     _import(client, tenant, "sample.csv", "csv")
-    line = client.get(f"{URL}/lines", headers=tenant.headers()).json()[0]["id"]
+    line = client.get(f"{URL}/lines", headers=tenant.headers()).json()["items"][0]["id"]
     response = client.post(
         f"{URL}/lines/{line}/match", json={"movement_id": "x"}, headers=tenant.headers()
     )

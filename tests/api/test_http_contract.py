@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,9 +13,11 @@ from fastapi.testclient import TestClient
 from oms.app import create_app
 from oms.config import Settings
 from oms.core import idempotency
+from oms.core.auth import authenticate_api_key
 from oms.core.clock import ManualClock
 from oms.core.db import make_engine
 from oms.core.errors import CATALOGUE
+from oms.core.secrets import secret_box
 from oms.core.uow import Database
 from tests.fixtures.orders import order_payload
 from tests.fixtures.tenants import TenantKeys
@@ -122,7 +125,9 @@ def test_an_idempotent_event_replays_even_after_the_order_moved_on(
     first = client.post(url, json={"event": "cancel"}, headers=headers)
     replay = client.post(url, json={"event": "cancel"}, headers=headers)
     assert replay.json() == first.json() and replay.json()["outcome"] == "applied"
-    timeline = client.get(f"{ORDERS}/{order['id']}/timeline", headers=tenant.headers()).json()
+    timeline = client.get(f"{ORDERS}/{order['id']}/timeline", headers=tenant.headers()).json()[
+        "items"
+    ]
     assert len(timeline) == 2
 
 
@@ -141,10 +146,11 @@ def test_a_key_still_in_progress_is_409(
     body = json.dumps(order_payload()).encode()
     # Another request holds the key: claim it the way the middleware does.
     fingerprint = hashlib.sha256(b"POST /api/v1/orders?\n" + body).hexdigest()
+    principal = authenticate_api_key(db, tenant.keys["admin"])
     idempotency.claim_key(
         db,
-        tenant_id=tenant.tenant_id,
-        key="k-3",
+        secret_box(Settings(env="test")),
+        idempotency.IdempotencyScope(tenant.tenant_id, principal.principal, "k-3"),
         fingerprint=fingerprint,
         ttl=timedelta(hours=24),
         lease=timedelta(minutes=5),
@@ -196,3 +202,20 @@ def test_readiness_fails_with_a_code_when_the_schema_is_not_migrated(tmp_path: P
     with TestClient(app) as fresh:
         response = fresh.get("/readyz")
     assert (response.status_code, response.json()["code"]) == (503, "ERR_NOT_READY")
+
+
+def test_a_database_that_refuses_connections_is_a_503_to_retry_not_a_500() -> None:
+    # A real refusal: PostgreSQL's protocol on a port where nothing listens.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    gone = Database(make_engine(f"postgresql://oms@127.0.0.1:{port}/oms"), ManualClock())
+    app = create_app(Settings(env="test", migrate_on_start=False), db=gone, run_worker=False)
+    with TestClient(app) as client:
+        response = client.post(
+            ORDERS, json=order_payload(), headers={"Authorization": "Bearer oms_test_key"}
+        )
+    assert response.status_code == 503
+    assert response.json()["code"] == "ERR_DATABASE_UNAVAILABLE"
+    assert response.headers["Retry-After"] == "1"
+    assert response.headers["content-type"] == "application/problem+json"

@@ -200,7 +200,9 @@ def test_the_timeline_tells_who_changed_what_and_from_where(
         headers=tenant.headers(traceparent=traceparent, **{"User-Agent": "wdt-sync/3.1"}),
     )
     _event(client, tenant, order["id"], event="ship", source="erp:wangdiantong")
-    timeline = client.get(f"{ORDERS}/{order['id']}/timeline", headers=tenant.headers()).json()
+    timeline = client.get(f"{ORDERS}/{order['id']}/timeline", headers=tenant.headers()).json()[
+        "items"
+    ]
     assert [e["event"] for e in timeline] == ["create", "cancel", "ship"]
     cancel, ship = timeline[1], timeline[2]
     assert cancel["from_status"] == "pending_payment" and cancel["to_status"] == "cancelled"

@@ -50,7 +50,9 @@ def test_a_matching_shipment_ships_the_order(client: TestClient, tenant: TenantK
     response = _ship(client, tenant, order_id, [("TEA-LJ-250", 2), ("CUP-GLS-300", 1)])
     assert response.status_code == 201
     assert (response.json()["status"], response.json()["order_status"]) == ("accepted", "shipped")
-    timeline = client.get(f"/api/v1/orders/{order_id}/timeline", headers=tenant.headers()).json()
+    timeline = client.get(f"/api/v1/orders/{order_id}/timeline", headers=tenant.headers()).json()[
+        "items"
+    ]
     assert (timeline[-1]["event"], timeline[-1]["source"]) == ("ship", "wms:main")
 
 
@@ -61,7 +63,7 @@ def test_parcels_ship_partially_then_fully(client: TestClient, tenant: TenantKey
     second = _ship(client, tenant, order_id, [("CUP-GLS-300", 1)], tracking_no="SF0000000002")
     assert second.json()["order_status"] == "shipped"
     shipments = client.get(f"/api/v1/orders/{order_id}/shipments", headers=tenant.headers())
-    assert [s["tracking_no"] for s in shipments.json()] == ["SF1234567890", "SF0000000002"]
+    assert [s["tracking_no"] for s in shipments.json()["items"]] == ["SF1234567890", "SF0000000002"]
 
 
 def test_the_same_parcel_reported_twice_is_one_shipment(
@@ -134,3 +136,32 @@ def test_roles_that_do_not_fulfil_cannot_post_shipments(
     assert refused.status_code == 403
     foreign = client.post("/api/v1/shipments", json=body, headers=other_tenant.headers("warehouse"))
     assert foreign.json()["code"] == "ERR_ORDER_NOT_FOUND"
+
+
+def test_a_parcel_older_than_the_payment_is_kept_with_the_conflict_and_its_ticket(
+    client: TestClient, tenant: TenantKeys
+) -> None:
+    """A scan is a fact: the conflict is refused as a status change, never as a shipment."""
+    order = client.post("/api/v1/orders", json=order_payload(lines=LINES), headers=tenant.headers())
+    order_id = order.json()["id"]
+    paid = client.post(
+        f"/api/v1/orders/{order_id}/events",
+        json={"event": "pay", "source": "gateway:alipay", "occurred_at": "2026-12-01T13:01:00Z"},
+        headers=tenant.headers(),
+    )
+    assert paid.status_code == 200, paid.text
+    response = _ship(client, tenant, order_id, LINE_PAIRS, shipped_at="2026-12-01T12:55:00Z")
+    assert response.status_code == 409
+    assert response.json()["code"] == "ERR_ORDER_STALE_EVENT"
+    shipments = client.get(f"/api/v1/orders/{order_id}/shipments", headers=tenant.headers())
+    assert [s["tracking_no"] for s in shipments.json()["items"]] == ["SF1234567890"]
+    assert _status(client, tenant, order_id) == "paid"
+    timeline = client.get(f"/api/v1/orders/{order_id}/timeline", headers=tenant.headers()).json()[
+        "items"
+    ]
+    assert (timeline[-1]["event"], timeline[-1]["outcome"]) == ("ship", "conflict")
+    tickets = client.get(
+        "/api/v1/tickets", params={"order_id": order_id}, headers=tenant.headers()
+    ).json()
+    items = tickets["items"] if isinstance(tickets, dict) else tickets
+    assert [t["kind"] for t in items] == ["status_conflict"]

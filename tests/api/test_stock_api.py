@@ -84,10 +84,10 @@ def test_levels_ledger_and_an_orders_holds_are_readable(
     assert (level["reserved"], level["available"]) == (4, 6)
     batch = client.get("/api/v1/stock", params={"sku": [SKU, "NONE"]}, headers=tenant.headers())
     assert [s["available"] for s in batch.json()] == [6, 0]
-    ledger = client.get(f"/api/v1/stock/{SKU}/ledger", headers=tenant.headers()).json()
+    ledger = client.get(f"/api/v1/stock/{SKU}/ledger", headers=tenant.headers()).json()["items"]
     assert [e["kind"] for e in ledger] == ["reserve", "inbound"]
     holds = client.get(f"/api/v1/orders/{order['id']}/reservations", headers=tenant.headers())
-    assert [(h["qty"], h["status"]) for h in holds.json()] == [(4, "active")]
+    assert [(h["qty"], h["status"]) for h in holds.json()["items"]] == [(4, "active")]
 
 
 def test_another_tenants_order_holds_are_a_404(
@@ -111,9 +111,57 @@ def test_warehouses_can_be_added_and_listed_by_priority(
             headers=tenant.headers("ops"),
         )
         assert created.status_code == 201
-    codes = [w["code"] for w in client.get("/api/v1/warehouses", headers=tenant.headers()).json()]
+    codes = [
+        w["code"]
+        for w in client.get("/api/v1/warehouses", headers=tenant.headers()).json()["items"]
+    ]
     assert codes == ["main", "hz", "sz"]  # main: the stocked fixture's default, priority 0
     again = client.post(
         "/api/v1/warehouses", json={"code": "hz", "name": "x"}, headers=tenant.headers("ops")
     )
     assert again.json()["code"] == "ERR_CONFLICT"
+
+
+def test_an_untracked_sku_sells_without_stock_and_tracking_switches_back(
+    client: TestClient, tenant: TenantKeys
+) -> None:
+    off = client.put(
+        f"/api/v1/stock/{SKU}/tracking", json={"tracked": False}, headers=tenant.headers("ops")
+    )
+    assert (off.status_code, off.json()["tracked"]) == (200, False)
+    assert client.get(f"/api/v1/stock/{SKU}", headers=tenant.headers()).json()["tracked"] is False
+    placed = _order(client, tenant, 3)
+    assert placed.status_code == 201 and placed.json()["stock_shortage"] is False
+    on = client.put(
+        f"/api/v1/stock/{SKU}/tracking", json={"tracked": True}, headers=tenant.headers("ops")
+    )
+    assert on.json()["tracked"] is True
+    refused = _order(client, tenant, 3)
+    assert (refused.status_code, refused.json()["code"]) == (409, "ERR_STOCK_INSUFFICIENT")
+    bad = client.put(
+        f"/api/v1/stock/{SKU}/tracking", json={"tracked": "maybe"}, headers=tenant.headers("ops")
+    )
+    assert (bad.status_code, bad.headers["content-type"]) == (422, "application/problem+json")
+    service = client.put(
+        f"/api/v1/stock/{SKU}/tracking", json={"tracked": False}, headers=tenant.headers("service")
+    )
+    assert service.status_code == 403
+
+
+def test_allow_shortage_records_a_web_order_that_cannot_ship_yet(
+    client: TestClient, tenant: TenantKeys
+) -> None:
+    lines = [{"sku": SKU, "name": "x", "qty": 2, "unit_price": 100}]
+    body = order_payload(lines=lines, allow_shortage=True)
+    placed = client.post("/api/v1/orders", json=body, headers=tenant.headers())
+    assert placed.status_code == 201
+    order = placed.json()
+    assert order["stock_shortage"] is True and order["lines"][0]["short_qty"] == 2
+    paid = client.post(
+        f"/api/v1/orders/{order['id']}/events", json={"event": "pay"}, headers=tenant.headers()
+    )
+    assert paid.status_code == 200
+    ship = client.post(
+        f"/api/v1/orders/{order['id']}/events", json={"event": "ship"}, headers=tenant.headers()
+    )
+    assert (ship.status_code, ship.json()["code"]) == (409, "ERR_ORDER_STOCK_SHORT")

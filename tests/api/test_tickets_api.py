@@ -7,10 +7,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from oms.config import Settings
 from oms.core.clock import ManualClock
-from oms.core.jobs import Worker
 from oms.core.uow import Database
+from tests.fixtures.jobs import app_worker
 from tests.fixtures.orders import order_payload
 from tests.fixtures.tenants import make_tenant
 
@@ -33,8 +32,8 @@ def _shortage_ticket(client: TestClient, db: Database, clock: ManualClock) -> tu
         f"/api/v1/orders/{late['id']}/events", json={"event": "pay"}, headers=shop.headers()
     )
     assert paid.json()["order"]["exception_code"] == "stock_shortage"
-    Worker(db, Settings(env="test")).run_once()
-    (ticket,) = client.get("/api/v1/tickets", headers=shop.headers("ops")).json()
+    app_worker(db).run_once()
+    (ticket,) = client.get("/api/v1/tickets", headers=shop.headers("ops")).json()["items"]
     return shop, ticket["id"]
 
 
@@ -55,7 +54,7 @@ def test_a_shortage_ticket_is_assigned_commented_and_resolved_with_a_correction(
     assert resolved.status_code == 200
     body = resolved.json()
     assert body["status"] == "resolved" and len(body["comments"]) == 3
-    ledger = client.get(f"/api/v1/stock/{SKU}/ledger", headers=shop.headers()).json()
+    ledger = client.get(f"/api/v1/stock/{SKU}/ledger", headers=shop.headers()).json()["items"]
     assert (ledger[0]["kind"], ledger[0]["ref_id"]) == ("inbound", f"ticket:{ticket_id}")
     again = client.post(f"{url}/resolve", json={"resolution": "x"}, headers=shop.headers("ops"))
     assert (again.status_code, again.json()["code"]) == (409, "ERR_TICKET_INVALID_TRANSITION")

@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +17,11 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.browser.shortage import seed_shortage
 from tests.fixtures.orders import order_payload
+from tests.fixtures.processes import wait_ready
 from tests.fixtures.server import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -67,20 +67,6 @@ def _oms(env: dict[str, str], *args: str, stdin: str | None = None) -> Any:
     return json.loads(done.stdout) if done.stdout.lstrip().startswith("{") else done.stdout
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"oms serve exited with {process.returncode}")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("oms serve did not become ready")
-
-
 def _stock_up(url: str, headers: dict[str, str]) -> None:
     """Receive the order fixtures' SKUs, since placing an order reserves stock."""
     for line in order_payload()["lines"]:
@@ -121,6 +107,10 @@ def live_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveConso
         "OMS_DATABASE_URL": f"sqlite:///{workdir}/oms.db",
         "OMS_EMBEDDED_WORKER": "0",
         "OMS_LOG_LEVEL": "WARNING",
+        # Every browser test signs in from 127.0.0.1, faster than the production limit of 20 a
+        # minute per address allows on an idle machine; the throttle has tests of its own
+        # (tests/api/test_console_login_security.py).
+        "OMS_LOGIN_RATE_LIMIT": "10000/minute",
     }
     _oms(env, "migrate")
     # Longer than a hold (15 min), so the seeded shortage order is paid, not timed out.
@@ -152,7 +142,7 @@ def live_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveConso
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(url, process)
+        wait_ready(url, process)
         orders = _seed_orders(url, tenant["api_key"])
         shortage = seed_shortage(env["OMS_DATABASE_URL"], tenant["tenant_id"])
         yield LiveConsole(
@@ -181,13 +171,25 @@ def browser(live_console: LiveConsole) -> Iterator[Browser]:
         launched.close()
 
 
+# Every wait ends as soon as what it waits for holds, so the limit only matters on a busy
+# machine (CI runs two test processes, a server and Chromium on two cores; a sign-in hashes a
+# password) or when a page is broken, and then a minute is still a clear failure.
+BROWSER_TIMEOUT_MS = 60_000
+expect.set_options(timeout=BROWSER_TIMEOUT_MS)  # assertions wait as long as actions
+
+
+def new_page(browser: Browser, *, locale: str = "zh-CN", width: int = 1280) -> Page:
+    """A page in a context of its own, with the suite's timeout."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale=locale)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
+    return context.new_page()
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    context.set_default_timeout(15_000)
-    opened = context.new_page()
+    opened = new_page(browser)
     yield opened
-    context.close()
+    opened.context.close()
 
 
 def screenshot(page: Page, name: str) -> None:

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from oms.app import register_jobs
 from oms.config import Settings
 from oms.core.clock import ManualClock
 from oms.core.context import Actor
 from oms.core.db import make_engine
-from oms.core.jobs import Worker
 from oms.core.uow import Database
 from oms.inventory.schemas import MovementIn
 from oms.inventory.service import record_movement
@@ -22,6 +20,7 @@ from oms.inventory.states import MovementKind
 from oms.orders.schemas import OrderEventIn
 from oms.orders.service import apply_event, place_order
 from oms.orders.states import OrderEvent
+from tests.fixtures.jobs import app_worker
 from tests.fixtures.orders import order_create
 
 SCARCE_SKU = "TEA-SCARCE-50"
@@ -47,8 +46,7 @@ def seed_shortage(database_url: str, tenant_id: str) -> str:
         place_order(db, actor, order_create(lines=[line], buyer=buyer))
         paid = apply_event(db, actor, late.id, OrderEventIn(event=OrderEvent.PAY, source="test"))
         assert paid.order.exception_code == "stock_shortage"
-        register_jobs()
-        Worker(db, Settings(database_url=database_url)).run_once()
+        app_worker(db, Settings(database_url=database_url)).run_once()
     finally:
         engine.dispose()
     return late.id

@@ -51,7 +51,7 @@ def test_an_operator_finds_an_order_by_phone_suffix_and_applies_an_event(
     expect(newest).to_have_attribute("data-event", "pay")
     expect(newest).to_contain_text("待付款 → 待发货")
     expect(newest).to_contain_text("已生效")
-    expect(newest.locator(".actor")).to_contain_text("user:")
+    expect(newest.locator(".actor")).to_contain_text(live_console.ops_email)  # by name
     expect(page.locator("[data-status]").first).to_have_text("待发货")
     screenshot(page, "order-after")
 

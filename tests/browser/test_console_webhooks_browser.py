@@ -5,18 +5,17 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from oms.app import register_jobs
 from oms.config import Settings
 from oms.core.clock import SystemClock
 from oms.core.context import Actor
 from oms.core.db import make_engine
-from oms.core.jobs import Worker
 from oms.core.uow import Database
 from oms.orders.service import place_order
 from oms.webhooks import queries as webhook_queries
 from oms.webhooks import service as webhooks
 from oms.webhooks.schemas import SubscriptionIn
 from tests.browser.conftest import LiveConsole, screenshot, sign_in
+from tests.fixtures.jobs import app_worker
 from tests.fixtures.orders import order_create
 from tests.fixtures.robots import serve
 
@@ -33,13 +32,12 @@ def _seed_sent_delivery(console: LiveConsole, receiver_url: str) -> str:
         data = SubscriptionIn(url=f"{receiver_url}/hook?key=k", event_types=["order.created"])
         subscription = webhooks.create_subscription(db, actor, data, allow_private=True)
         place_order(db, actor, order_create())
-        register_jobs(settings)
-        worker = Worker(db, settings)
+        worker = app_worker(db, settings)
         while worker.run_once():
             pass
         sent = webhook_queries.list_deliveries(
             db, console.tenant_id, subscription_id=subscription.id
-        )
+        ).items
         assert sent and all(d.status == "succeeded" for d in sent)
         return sent[0].id  # the newest: the order placed here
     finally:

@@ -22,7 +22,7 @@ import httpx
 from oms.alerts.errors import AlertSendFailed
 from oms.alerts.messages import Rendered
 from oms.config import Settings
-from oms.webhooks.destinations import post_pinned
+from oms.core.destinations import post_pinned
 
 __all__ = ["dingtalk_sign", "send_dingtalk", "send_email", "send_wecom"]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
@@ -10,10 +9,8 @@ import typer
 from oms.alerts import service
 from oms.alerts.schemas import Channel, RouteIn
 from oms.config import get_settings
-from oms.core.clock import SystemClock
-from oms.core.db import make_engine
+from oms.core.cli import database, exit_on_app_error, fail, print_json
 from oms.core.errors import AppError
-from oms.core.uow import Database
 
 __all__ = ["alerts_app"]
 
@@ -24,23 +21,10 @@ alerts_app.add_typer(route_app, name="route")
 Tenant = Annotated[str, typer.Option(help="tenant id")]
 
 
-def _database() -> Database:
-    return Database(make_engine(get_settings().database_url), SystemClock())
-
-
-def _echo(data: object) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
-def _fail(error: AppError) -> None:
-    typer.echo(f"{error.code}: {error.message} {json.dumps(error.details, default=str)}", err=True)
-    raise typer.Exit(code=2)
-
-
 @route_app.command("list")
 def list_routes(tenant: Tenant) -> None:
     """Print the tenant's routes (destinations masked, secrets never)."""
-    _echo([route.model_dump() for route in service.list_routes(_database(), tenant)])
+    print_json([route.model_dump() for route in service.list_routes(database(), tenant)])
 
 
 @route_app.command("add")
@@ -68,22 +52,18 @@ def add_route(
             }
         )
         allow_private = get_settings().webhook_allow_private_networks
-        added = service.add_route(_database(), tenant, route, allow_private=allow_private)
+        added = service.add_route(database(), tenant, route, allow_private=allow_private)
     except AppError as error:
-        _fail(error)
-        return
+        fail(error)
     except ValueError as error:  # pydantic's ValidationError
         typer.echo(f"ERR_VALIDATION: {error}", err=True)
         raise typer.Exit(code=2) from None
-    _echo(added.model_dump())
+    print_json(added.model_dump())
 
 
 @route_app.command("remove")
 def remove_route(route_id: str, tenant: Tenant) -> None:
     """Remove one route."""
-    try:
-        service.remove_route(_database(), tenant, route_id)
-    except AppError as error:
-        _fail(error)
-        return
+    with exit_on_app_error():
+        service.remove_route(database(), tenant, route_id)
     typer.echo(f"removed {route_id}")

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from oms.core.errors import AppError
 
-__all__ = ["AlertRouteInvalid", "AlertRouteNotFound", "AlertSendFailed"]
+__all__ = [
+    "AlertRouteInvalid",
+    "AlertRouteNotFound",
+    "AlertSendFailed",
+    "InvalidNotificationTransition",
+    "LowStockRuleInvalid",
+]
 
 
 class AlertRouteInvalid(AppError):
@@ -23,3 +29,15 @@ class AlertSendFailed(AppError):
     code = "ERR_ALERT_SEND_FAILED"
     http_status = 502
     title = "The alert channel did not accept the message"
+
+
+class InvalidNotificationTransition(AppError):
+    code = "ERR_ALERT_INVALID_TRANSITION"
+    http_status = 409
+    title = "The alert notification cannot make this move"
+
+
+class LowStockRuleInvalid(AppError):
+    code = "ERR_ALERT_LOW_STOCK_RULE_INVALID"
+    http_status = 422
+    title = "The low-stock alert rule is not valid"

@@ -9,49 +9,61 @@ recorded as suppressed and counted, and the first alert of the next window says 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from oms.alerts.events import AlertRaised, AlertSendDue
 from oms.alerts.models import AlertNotification, AlertRecord, AlertRoute, AlertThrottle
+from oms.alerts.states import AlertStatus, NotificationStatus
 from oms.config import Settings
 from oms.core import outbox
 from oms.core.ids import new_id
-from oms.core.jobs import Job
+from oms.core.jobs import JobRun
+from oms.core.repo import insert_ignore
 from oms.core.uow import Database, UnitOfWork
 
-__all__ = ["ALERT_SEND", "route_alert"]
-
-ALERT_SEND = "alert.send"
+__all__ = ["route_alert"]
 
 
-def route_alert(db: Database, job: Job, *, settings: Settings) -> None:
-    """Handle one ``alert.raised`` message."""
-    alert_type = str(job.payload.get("type") or "unknown")[:100]
+@dataclass(frozen=True, slots=True)
+class _Raised:
+    tenant_id: str
+    id: str  # the alert's id: the id of the message that raised it
+    alert: AlertRaised
+
+
+def route_alert(db: Database, alert: AlertRaised, run: JobRun, *, settings: Settings) -> None:
+    """Record the alert once (its id is the message's), rate-limit it, queue its sends."""
+    alert_type = (alert.type or "unknown")[:100]
+    raised = _Raised(alert.tenant_id, run.id, alert)
     with db.uow() as uow:
-        if uow.session.get(AlertRecord, (job.tenant_id, job.id)) is not None:
+        if uow.session.get(AlertRecord, (alert.tenant_id, run.id)) is not None:
             return
         now = uow.clock.now()
-        routes = _matching_routes(uow, job.tenant_id, alert_type)
-        status, reported = "unrouted", 0
+        routes = _matching_routes(uow, alert.tenant_id, alert_type, alert.details.get("route_id"))
+        status, reported = AlertStatus.UNROUTED, 0
         if routes:
-            is_allowed, reported = _take_slot(uow, job.tenant_id, alert_type, now, settings)
-            status = "routed" if is_allowed else "suppressed"
-        _record(uow, job, alert_type, status=status, reported=reported, now=now)
-        if status == "routed":
+            is_allowed, reported = _take_slot(uow, alert.tenant_id, alert_type, now, settings)
+            status = AlertStatus.ROUTED if is_allowed else AlertStatus.SUPPRESSED
+        _record(uow, raised, alert_type, status=status, reported=reported, now=now)
+        if status == AlertStatus.ROUTED:
             for route in routes:
-                _queue_send(uow, job, route, now=now)
+                _queue_send(uow, raised, route, now=now)
         uow.commit()
 
 
-def _matching_routes(uow: UnitOfWork, tenant_id: str, alert_type: str) -> list[AlertRoute]:
+def _matching_routes(
+    uow: UnitOfWork, tenant_id: str, alert_type: str, route_id: object = None
+) -> list[AlertRoute]:
     routes = uow.session.scalars(
         select(AlertRoute).where(AlertRoute.tenant_id == tenant_id).order_by(AlertRoute.id)
     )
+    if route_id:  # an alert whose rule names its route (low stock) goes there, whatever its type
+        return [route for route in routes if route.id == route_id]
     return [route for route in routes if fnmatchcase(alert_type, route.alert_type)]
 
 
@@ -81,8 +93,7 @@ def _throttle(uow: UnitOfWork, tenant_id: str, alert_type: str, now: datetime) -
         suppressed=0,
         suppressed_total=0,
     )
-    insert = pg_insert if uow.is_postgres else sqlite_insert
-    uow.session.execute(insert(AlertThrottle).values(**values).on_conflict_do_nothing())
+    insert_ignore(uow, AlertThrottle, values)
     stmt = select(AlertThrottle).where(
         AlertThrottle.tenant_id == tenant_id, AlertThrottle.alert_type == alert_type
     )
@@ -92,17 +103,24 @@ def _throttle(uow: UnitOfWork, tenant_id: str, alert_type: str, now: datetime) -
 
 
 def _record(
-    uow: UnitOfWork, job: Job, alert_type: str, *, status: str, reported: int, now: datetime
+    uow: UnitOfWork,
+    raised: _Raised,
+    alert_type: str,
+    *,
+    status: AlertStatus,
+    reported: int,
+    now: datetime,
 ) -> None:
+    alert = raised.alert
     uow.session.add(
         AlertRecord(
-            tenant_id=job.tenant_id,
-            id=job.id,
+            tenant_id=raised.tenant_id,
+            id=raised.id,
             alert_type=alert_type,
-            severity=str(job.payload.get("severity") or "medium")[:16],
-            title=str(job.payload.get("title") or alert_type)[:300],
-            payload=dict(job.payload),
-            status=status,
+            severity=(alert.severity or "medium")[:16],
+            title=(alert.title or alert_type)[:300],
+            payload=alert.to_payload(),
+            status=str(status),
             suppressed_before=reported,
             created_at=now,
         )
@@ -110,25 +128,20 @@ def _record(
     uow.session.flush()
 
 
-def _queue_send(uow: UnitOfWork, job: Job, route: AlertRoute, *, now: datetime) -> None:
+def _queue_send(uow: UnitOfWork, raised: _Raised, route: AlertRoute, *, now: datetime) -> None:
     notification_id = new_id()
     uow.session.add(
         AlertNotification(
-            tenant_id=job.tenant_id,
+            tenant_id=raised.tenant_id,
             id=notification_id,
-            alert_id=job.id,
+            alert_id=raised.id,
             route_id=route.id,
             channel=route.channel,
             destination_hint=route.destination_hint,
-            status="pending",
+            status=NotificationStatus.PENDING.value,
             attempts=0,
             created_at=now,
         )
     )
-    outbox.enqueue(
-        uow.session,
-        tenant_id=job.tenant_id,
-        topic=ALERT_SEND,
-        payload={"notification_id": notification_id},
-        now=now,
-    )
+    due = AlertSendDue(tenant_id=raised.tenant_id, notification_id=notification_id)
+    outbox.add(uow, due, now=now)

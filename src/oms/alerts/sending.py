@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from oms.alerts.channels import send_dingtalk, send_email, send_wecom
+from oms.alerts.events import AlertSendDue
 from oms.alerts.messages import AlertView, Rendered, render
 from oms.alerts.models import AlertNotification, AlertRecord, AlertRoute
 from oms.alerts.schemas import Channel
 from oms.alerts.service import route_context
+from oms.alerts.states import NOTIFICATION_MACHINE, NotificationStatus
 from oms.config import Settings
 from oms.core.auth import get_tenant
-from oms.core.jobs import Job
+from oms.core.jobs import JobRun
 from oms.core.secrets import secret_box
 from oms.core.uow import Database
 
@@ -31,19 +33,21 @@ class _Target:
     message: Rendered
 
 
-def send_notification(db: Database, job: Job, *, settings: Settings) -> None:
+def send_notification(
+    db: Database, event: AlertSendDue, run: JobRun, *, settings: Settings
+) -> None:
     """Send one notification; raise (to be retried) when the channel refuses it."""
-    notification_id = str(job.payload["notification_id"])
-    target = _target(db, job.tenant_id, notification_id, settings=settings)
+    tenant_id, notification_id = event.tenant_id, event.notification_id
+    target = _target(db, tenant_id, notification_id, settings=settings)
     if target is None:
         return
     try:
         _send(target, now=db.clock.now(), settings=settings)
     except Exception as exc:
-        is_final = job.attempts >= settings.job_max_attempts
-        _settle(db, job.tenant_id, notification_id, error=f"{exc}"[:2000], is_final=is_final)
+        error = f"{exc}"[:2000]
+        _settle(db, tenant_id, notification_id, error=error, is_final=run.is_last_attempt)
         raise
-    _settle(db, job.tenant_id, notification_id, error=None, is_final=True)
+    _settle(db, tenant_id, notification_id, error=None, is_final=True)
 
 
 def _target(
@@ -51,7 +55,7 @@ def _target(
 ) -> _Target | None:
     with db.reader() as session:
         notification = session.get(AlertNotification, (tenant_id, notification_id))
-        if notification is None or notification.status != "pending":
+        if notification is None or notification.status != NotificationStatus.PENDING:
             return None
         route = session.get(AlertRoute, (tenant_id, notification.route_id))
         alert = session.get(AlertRecord, (tenant_id, notification.alert_id))
@@ -94,12 +98,15 @@ def _settle(
 ) -> None:
     with db.uow() as uow:
         row = uow.session.get(AlertNotification, (tenant_id, notification_id))
-        if row is None:
+        if row is None or row.status != NotificationStatus.PENDING:
             return
         row.attempts += 1
         row.last_error = error
+        now = uow.clock.now()
         if error is None:
-            row.status, row.sent_at = "sent", uow.clock.now()
+            NOTIFICATION_MACHINE.transition(row, to=NotificationStatus.SENT, now=now)
         elif is_final:
-            row.status = "cancelled" if error == "route removed" else "failed"
+            gone = error == "route removed"
+            to = NotificationStatus.CANCELLED if gone else NotificationStatus.FAILED
+            NOTIFICATION_MACHINE.transition(row, to=to, now=now)
         uow.commit()

@@ -7,16 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from oms.alerts.errors import AlertRouteInvalid, AlertRouteNotFound
 from oms.alerts.models import AlertRoute
 from oms.alerts.schemas import Channel, RouteIn, RouteOut
+from oms.core.destinations import DestinationRefused, resolve_destination
 from oms.core.ids import new_id
+from oms.core.paging import Page, PageRequest, fetch_all, fetch_items
+from oms.core.repo import scoped
 from oms.core.secrets import secret_box
+from oms.core.shapes import project
 from oms.core.uow import Database, UnitOfWork
-from oms.webhooks.destinations import resolve_destination
-from oms.webhooks.errors import DestinationRefused
 
 __all__ = [
     "add_route",
@@ -77,15 +79,22 @@ def remove_route(db: Database, tenant_id: str, route_id: str) -> None:
         uow.commit()
 
 
+_ROUTE_KEYS = (AlertRoute.created_at, AlertRoute.id)
+
+
 def list_routes(db: Database, tenant_id: str) -> list[RouteOut]:
     """The tenant's routes, oldest first, destinations masked and secrets withheld."""
-    stmt = (
-        select(AlertRoute)
-        .where(AlertRoute.tenant_id == tenant_id)
-        .order_by(AlertRoute.created_at, AlertRoute.id)
-    )
     with db.reader() as session:
-        return [_out(row) for row in session.scalars(stmt)]
+        return fetch_all(session, scoped(AlertRoute, tenant_id), _ROUTE_KEYS, _out)
+
+
+def route_page(
+    db: Database, tenant_id: str, *, page: PageRequest = PageRequest()
+) -> Page[RouteOut]:
+    """One page of the tenant's routes, oldest first, destinations masked, secrets withheld."""
+    stmt = scoped(AlertRoute, tenant_id)
+    with db.reader() as session:
+        return fetch_items(session, stmt, _ROUTE_KEYS, page, _out, scope="alert-routes")
 
 
 def _check(route: RouteIn, *, allow_private: bool) -> _Checked:
@@ -135,12 +144,7 @@ def _add(uow: UnitOfWork, tenant_id: str, checked: _Checked) -> AlertRoute:
 
 
 def _out(row: AlertRoute) -> RouteOut:
-    return RouteOut(
-        id=row.id,
-        alert_type=row.alert_type,
-        channel=row.channel,
-        destination=row.destination_hint,
-        has_secret=row.secret_sealed is not None,
-        locale=row.locale,
-        created_at=row.created_at,
+    # The destination shows masked (its hint); the secret only as whether there is one.
+    return project(
+        RouteOut, row, destination=row.destination_hint, has_secret=row.secret_sealed is not None
     )

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from oms.channels import health, service
 from oms.channels.schemas import ChannelConfigIn, ChannelConfigOut, HealthReport
 from oms.http.deps import CurrentPrincipal, Db, requires
+from oms.http.problems import problems
 
 __all__ = ["router"]
 
@@ -44,7 +45,8 @@ def read_channel(channel: str, principal: CurrentPrincipal, db: Db) -> ChannelCo
 
 @router.post(
     "/{channel}/webhooks/{tenant}",
-    responses={200: {"description": "accepted, duplicate, stale or ignored; see status"}},
+    responses=problems(400, 401)
+    | {200: {"description": "accepted, duplicate, stale or ignored; see status"}},
 )
 async def post_webhook(channel: str, tenant: str, request: Request, db: Db) -> JSONResponse:
     """A platform delivery: recorded raw, verified by its signature, deduplicated, applied."""

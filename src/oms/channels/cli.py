@@ -1,4 +1,7 @@
-"""``oms channels …`` (secrets, mapping preview) and ``oms webhooks check`` (health)."""
+"""``oms channels …``: secrets, mapping preview and ``check`` (health of the inbound channels).
+
+``oms webhooks check`` is the old name of ``oms channels check``, kept for one release.
+"""
 
 from __future__ import annotations
 
@@ -12,27 +15,17 @@ from pydantic import ValidationError
 
 from oms.channels import health, service
 from oms.channels.schemas import ChannelConfigIn
-from oms.config import get_settings
-from oms.core.clock import SystemClock
-from oms.core.db import make_engine
-from oms.core.errors import AppError, ValidationFailed
-from oms.core.uow import Database
+from oms.core.cli import database, exit_on_app_error
+from oms.core.errors import ValidationFailed
 
 __all__ = ["channels_app", "webhooks_app"]
 
 channels_app = typer.Typer(
     help="Platform channels: secrets and field mappings", no_args_is_help=True
 )
-webhooks_app = typer.Typer(help="Webhooks: health of the inbound channels", no_args_is_help=True)
-
-
-def _database() -> Database:
-    return Database(make_engine(get_settings().database_url), SystemClock())
-
-
-def _fail(error: AppError) -> None:
-    typer.echo(f"{error.code}: {error.message} {json.dumps(error.details, default=str)}", err=True)
-    raise typer.Exit(code=2)
+webhooks_app = typer.Typer(
+    help="Deprecated: use `oms channels check` (kept for one release)", no_args_is_help=True
+)
 
 
 def _read_json(path: Path | None) -> dict[str, Any] | None:
@@ -63,12 +56,9 @@ def configure(
     """Set a channel's secret (stored sealed) and mapping overrides; prints the settings."""
     if secret == "-":  # noqa: S105 - the stdin marker, not a password
         secret = sys.stdin.readline().rstrip("\r\n")
-    try:
+    with exit_on_app_error():
         data = _config_in(secret, client_id, _read_json(mapping))
-        out = service.configure_channel(_database(), tenant, channel, data)
-    except AppError as error:
-        _fail(error)
-        return
+        out = service.configure_channel(database(), tenant, channel, data)
     typer.echo(out.model_dump_json(indent=2))
 
 
@@ -79,22 +69,29 @@ def map_sample(
     mapping: Annotated[Path | None, typer.Option(help="JSON file of mapping overrides")] = None,
 ) -> None:
     """Print the oms order (and status events) a sample payload becomes; stores nothing."""
-    try:
+    with exit_on_app_error():
         out = service.map_payload(connector, file.read_bytes(), overrides=_read_json(mapping))
-    except AppError as error:
-        _fail(error)
-        return
     typer.echo(out.model_dump_json(indent=2))
 
 
-@webhooks_app.command("check")
+@channels_app.command("check")
 def check(
     tenant: Annotated[str, typer.Option(help="tenant id")],
     window_hours: Annotated[int, typer.Option(help="how far back to look")] = 168,
 ) -> None:
     """Report each channel's webhook health with findings; exit 1 on a critical finding."""
-    report = health.check_channels(_database(), tenant, window_hours=window_hours)
+    report = health.check_channels(database(), tenant, window_hours=window_hours)
     typer.echo(report.model_dump_json(indent=2))
     severities = {f.severity for c in report.channels for f in c.findings}
     if "critical" in severities:
         raise typer.Exit(code=1)
+
+
+@webhooks_app.command("check", deprecated=True)
+def check_deprecated(
+    tenant: Annotated[str, typer.Option(help="tenant id")],
+    window_hours: Annotated[int, typer.Option(help="how far back to look")] = 168,
+) -> None:
+    """Old name of `oms channels check` (it checks inbound channels, not outbound webhooks)."""
+    typer.echo("`oms webhooks check` is deprecated: use `oms channels check`", err=True)
+    check(tenant=tenant, window_hours=window_hours)

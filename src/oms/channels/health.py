@@ -3,7 +3,8 @@
 Read-only. Per channel over a window (default 7 days) of the inbox: secret configured,
 signature failure rate, duplicate delivery rate, platform orders arriving through more than
 one topic, duplicate subscriptions (one platform event under several delivery ids), age of
-the last delivery, processing lag, deliveries stuck unprocessed or refused for stock.
+the last delivery, processing lag, deliveries stuck unprocessed, platform orders created short
+of stock (recorded, waiting for stock).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class _Stats:
     last: datetime | None = None
     lag: float | None = None
     unprocessed: int = 0
-    stock_refused: int = 0
+    created_short: int = 0
     topics: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     events: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
@@ -103,7 +104,7 @@ def _add(s: _Stats, row: Any, now: datetime) -> None:
         s.lag = max(s.lag or 0.0, lag)
     elif row.verification == "verified" and now - row.received_at > _STUCK_AFTER:
         s.unprocessed += 1
-    s.stock_refused += row.outcome == "stock_insufficient"
+    s.created_short += row.outcome == "created_short"
     if details.get("external_id") and row.topic:
         s.topics[details["external_id"]].add(row.topic)
     if details.get("event_id"):
@@ -126,6 +127,7 @@ def _health(name: str, configured: bool, s: _Stats, now: datetime) -> ChannelHea
         last_delivery_age_seconds=(now - s.last).total_seconds() if s.last else None,
         processing_lag_seconds=s.lag,
         unprocessed=s.unprocessed,
+        created_short=s.created_short,
         findings=[],
     )
     health.findings = _findings(health, s)
@@ -221,13 +223,16 @@ def _timing_findings(h: ChannelHealth, s: _Stats) -> list[Finding]:
                 "mapping is fixed: PUT /api/v1/channels/{channel} with mapping overrides)",
             )
         )
-    if s.stock_refused:
+    if s.created_short:
         found.append(
             Finding(
-                check="stock_insufficient",
+                check="created_short",
                 severity="warning",
-                message=f"{s.stock_refused} platform orders could not be created: short of stock",
-                fix="restock the SKUs; the platform's next update of each order creates it",
+                message=f"{s.created_short} platform orders were created short of stock: "
+                "their short lines wait and cannot ship",
+                fix="post the inbound stock (oldest orders are served first), mark services and "
+                "vouchers untracked (PUT /api/v1/stock/{sku}/tracking), or cancel and refund; "
+                "GET /api/v1/orders?stock_shortage=true lists them",
             )
         )
     return found

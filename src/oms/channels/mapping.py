@@ -23,6 +23,7 @@ from jmespath.parser import ParsedResult
 from pydantic import ValidationError
 
 from oms.channels.errors import MappingInvalid, PayloadInvalid
+from oms.core.instants import check_instant
 from oms.core.money import CURRENCY_EXPONENTS
 from oms.orders.schemas import OrderCreate
 from oms.orders.states import OrderEvent
@@ -225,7 +226,7 @@ def _datetime(value: Any, spec: dict[str, Any], _ctx: dict[str, Any]) -> datetim
     parsed = datetime.fromisoformat(str(value))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(spec.get("tz", "UTC")))
-    return parsed
+    return check_instant(parsed)  # the range every oms date-time input keeps
 
 
 _TRANSFORM_FUNCS: dict[str, Any] = {

@@ -65,6 +65,9 @@ class ChannelHealth(BaseModel):
     last_delivery_age_seconds: float | None
     processing_lag_seconds: float | None = Field(description="slowest receipt → processed")
     unprocessed: int = Field(description="verified deliveries not processed after 5 minutes")
+    created_short: int = Field(
+        default=0, description="platform orders created short of stock in the window"
+    )
     findings: list[Finding]
 
 

@@ -38,6 +38,7 @@ from oms.channels.models import ChannelConfig
 from oms.channels.schemas import ChannelConfigIn, ChannelConfigOut, MappedOut
 from oms.core.context import Actor
 from oms.core.errors import AppError, NotFound, PayloadTooLarge
+from oms.core.ids import new_id
 from oms.core.inbox import Inbound, record_inbound
 from oms.core.models import InboxMessage, Tenant
 from oms.core.secrets import SecretUnreadable, secret_box
@@ -255,10 +256,15 @@ def _inbound(
         details["error"] = {"code": checked.error.code, "message": checked.error.message}
     topic = checked.delivery.topic if checked.delivery else identity.topic
     is_verified = checked.verification == "verified"
+    claimed = sync.message_id(identity.message_id, body)
+    if not is_verified:
+        # A refused delivery is filed under its own key, as payments do: filed under the id it
+        # claims, a forgery would take the genuine delivery's place or inflate its count.
+        details["claimed_message_id"] = claimed
     return Inbound(
         tenant_id=tenant_id[:64],
         source=f"channel:{channel[:56]}",
-        message_id=sync.message_id(identity.message_id, body),
+        message_id=claimed if is_verified else f"rejected:{new_id()}",
         headers=headers,
         body=body,
         verification=checked.verification,

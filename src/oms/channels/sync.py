@@ -16,16 +16,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from oms.channels.mapping import Mapped
 from oms.channels.models import ChannelOrder
 from oms.core.context import Actor
 from oms.core.errors import AppError, Forbidden
 from oms.core.models import InboxMessage
+from oms.core.repo import retry_on_race
 from oms.core.uow import Database, UnitOfWork
-from oms.inventory.errors import InsufficientStock
-from oms.orders.errors import FulfilmentBlocked, IllegalTransition
+from oms.orders.errors import FulfilmentBlocked, IllegalTransition, ShortLinesCannotShip
 from oms.orders.schemas import OrderEventIn
 from oms.orders.service import apply_event, place_order
 from oms.orders.states import OrderEvent
@@ -33,7 +32,7 @@ from oms.orders.states import OrderEvent
 __all__ = ["apply_mapped", "message_id"]
 
 # Refusals the platform cannot cure by retrying: recorded on the timeline, then acknowledged.
-_REFUSALS = (IllegalTransition, FulfilmentBlocked, Forbidden)
+_REFUSALS = (IllegalTransition, FulfilmentBlocked, ShortLinesCannotShip, Forbidden)
 
 
 def message_id(delivery_id: str | None, body: bytes) -> str:
@@ -49,7 +48,9 @@ def apply_mapped(
 ) -> dict[str, Any]:
     """Upsert the platform order and apply its status; mark the delivery processed.
 
-    Raises the orders domain's errors other than ERR_STOCK_INSUFFICIENT (recorded, answered).
+    A platform order is a sale the buyer already made: it is always recorded, with every
+    line, whatever the stock (``allow_shortage``); its short lines wait for stock, and the
+    delivery's outcome says ``created_short``. Raises the orders domain's errors.
     """
     key = _Key(actor.tenant_id, channel, mapped.external_id, inbox_id)
     link = _find_link(db, key)
@@ -61,19 +62,25 @@ def apply_mapped(
     status = "updated"
     if order_id is None:
         try:
-            placed = place_order(db, actor, mapped.order)
-        except InsufficientStock as error:
-            # Acknowledged: retries cannot create stock. The next update after a restock
-            # creates the order; nothing else (ticket, alert) is opened.
-            _settle(db, key, outcome="stock_insufficient", details=_error(error))
-            return {"status": "stock_insufficient", "order_id": None}
+            data = mapped.order.model_copy(update={"allow_shortage": True})
+            placed = place_order(db, actor, data)
         except AppError as error:
             _settle(db, key, outcome="failed", details=_error(error), is_final=False)
             raise
         order_id, status = placed.order.id, "created" if placed.created else "updated"
+        if placed.created and placed.order.stock_shortage:
+            status = "created_short"
     events = [_apply(db, actor, key, order_id, event, mapped, topic) for event in mapped.events]
-    result = {"events": events}
-    _settle(db, key, outcome="applied", order_id=order_id, mapped=mapped, details=result)
+    result: dict[str, Any] = {"events": events}
+    outcome = "applied"
+    if status == "created_short":
+        outcome = "created_short"
+        result["short_lines"] = [
+            {"line_no": line.line_no, "sku": line.sku, "short": line.short_qty}
+            for line in placed.order.lines
+            if line.short_qty
+        ]
+    _settle(db, key, outcome=outcome, order_id=order_id, mapped=mapped, details=result)
     return {"status": status, "order_id": order_id, "events": events}
 
 
@@ -131,17 +138,16 @@ def _settle(
     is_final: bool = True,
 ) -> None:
     """Link the platform order (newest updated_at wins) and close the inbox row, together."""
-    for attempt in range(2):
-        try:
-            with db.uow() as uow:
-                if order_id is not None and mapped is not None:
-                    _upsert_link(uow, key, order_id, mapped.platform_updated_at)
-                _close_inbox(uow, key, outcome, details, is_final=is_final)
-                uow.commit()
-                return
-        except IntegrityError:
-            if attempt == 1:  # a concurrent delivery linked it first: the retry updates
-                raise
+
+    def once() -> None:
+        with db.uow() as uow:
+            if order_id is not None and mapped is not None:
+                _upsert_link(uow, key, order_id, mapped.platform_updated_at)
+            _close_inbox(uow, key, outcome, details, is_final=is_final)
+            uow.commit()
+
+    # A concurrent delivery may link it first: the retry then updates that link.
+    retry_on_race(once, attempts=2)
 
 
 def _upsert_link(uow: UnitOfWork, key: _Key, order_id: str, updated_at: datetime | None) -> None:

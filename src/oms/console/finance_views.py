@@ -4,12 +4,13 @@ confirm / reject, and the manual match of a line to an expected movement."""
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from oms.console import forms
-from oms.console.deps import Db, actor_of, flash_after
+from oms.console import finance_desk, forms
+from oms.console.deps import Db, Flash, Flashed, FormId, actor_of, flash_after, see_other
 from oms.console.render import render
 from oms.console.session import permitted, posting_permitted
 from oms.finance import queries as finance_queries
@@ -23,7 +24,7 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 FinanceReader = Annotated[SessionUser, Depends(permitted("finance:read"))]
 FinanceWriter = Annotated[SessionUser, Depends(posting_permitted("finance:write"))]
 PAGE = "/console/finance"
-OPEN_LIMIT = 100
+IMPORT_COUNTS = ("lines", "auto", "review", "unmatched")
 
 
 @router.get("/finance", response_class=HTMLResponse)
@@ -31,24 +32,28 @@ def finance_page(
     request: Request,
     db: Db,
     user: FinanceReader,
-    done: str | None = None,
-    error: str | None = None,
+    notice: Flashed,
+    confirm: Annotated[str | None, Query(max_length=36)] = None,
+    line: Annotated[str | None, Query(max_length=36)] = None,
+    find: Annotated[str, Query(max_length=64)] = "",
 ) -> HTMLResponse:
-    """The review queue, and the open lines and movements a person may match by hand."""
-    review = finance_queries.review_queue(db, user.tenant_id)
-    lines = finance_queries.list_lines(db, user.tenant_id, status="unmatched", limit=OPEN_LIMIT)
-    movements = finance_queries.list_movements(db, user.tenant_id, status="open", limit=OPEN_LIMIT)
+    """The review queue, confirmed matches, and the open lines and movements a person may match
+    by hand; ``confirm`` shows a match's warning step, ``line`` and ``find`` the picker."""
+    page = finance_desk.finance_page(db, user, confirm=confirm, line=line, find=find)
+    counts = {k: request.query_params[k] for k in IMPORT_COUNTS if k in request.query_params}
+    warnings = finance_desk.warnings_of(page.warning, page.settings) if page.warning else []
     return render(
         request,
         "finance.html",
         user=user,
         active="finance",
-        review=review,
-        lines=lines,
-        movements=movements,
-        csrf_token=user.csrf_token,
-        done=done,
-        error_code=error,
+        notice=notice,
+        page=page,
+        review=page.review,
+        lines=page.lines,
+        movements=page.movements,
+        warnings=warnings,
+        counts=counts,
     )
 
 
@@ -64,16 +69,29 @@ def import_statement(
     actor = actor_of(request, user)
     data, name = file.file.read(), file.filename
 
-    def run() -> str:
+    def run() -> Flash:
         result = finance.import_statement(db, actor, data=data, fmt=format, filename=name)
-        return "duplicate" if result.is_duplicate_file else "imported"
+        if result.is_duplicate_file:
+            return Flash("duplicate")
+        return Flash("imported", finance_desk.import_counts(result))
 
     return flash_after(PAGE, "imported", run)
 
 
 @router.post("/finance/matches/{match_id}/confirm")
-def confirm_match(request: Request, db: Db, user: FinanceWriter, match_id: str) -> RedirectResponse:
-    """Confirm a proposal (with the rest of its split or merged group)."""
+def confirm_match(
+    request: Request,
+    db: Db,
+    user: FinanceWriter,
+    match_id: str,
+    acknowledged: Annotated[str, Form(max_length=4)] = "",
+) -> RedirectResponse:
+    """Confirm a proposal (with the rest of its split or merged group). A low score or an
+    amount difference first shows the warning step, unless the form says it was seen."""
+    item = finance_queries.review_item(db, user.tenant_id, match_id)
+    settings = finance_queries.get_settings(db, user.tenant_id)
+    if not finance_desk.check_acknowledged(item, settings, acknowledged):
+        return see_other(f"{PAGE}?{urlencode({'confirm': match_id})}#confirm-warning")
     actor = actor_of(request, user)
     return flash_after(PAGE, "confirmed", lambda: finance.confirm_match(db, actor, match_id))
 
@@ -90,8 +108,8 @@ def manual_match(
     request: Request,
     db: Db,
     user: FinanceWriter,
-    line_id: Annotated[str, Form(max_length=36)],
-    movement_id: Annotated[str, Form(max_length=36)],
+    line_id: FormId,
+    movement_id: FormId,
     note: Annotated[str, Form(max_length=500)] = "",
 ) -> RedirectResponse:
     """匹配 by hand: a statement line to an expected movement."""

@@ -44,20 +44,22 @@ def day_bounds(
     return start, end
 
 
-def age(since: datetime, until: datetime) -> tuple[int, str]:
+def age(since: datetime, until: datetime, days_from_hours: int = 24) -> tuple[int, str]:
     """How long from ``since`` to ``until`` in its largest whole unit: ``(3, "hours")``.
 
-    Units are ``minutes``, ``hours`` and ``days``; the page words them in its language.
+    Units are ``minutes``, ``hours`` and ``days``; the page words them in its language. Days
+    start at ``days_from_hours`` (the refund pages say "40 hours", not "1 day", under two days,
+    because their SLA is counted in hours).
     """
     minutes = max(int((until - since).total_seconds() // 60), 0)
-    if minutes >= 24 * 60:
+    if minutes >= days_from_hours * 60:
         return minutes // (24 * 60), "days"
     if minutes >= 60:
         return minutes // 60, "hours"
     return minutes, "minutes"
 
 
-def age_of_seconds(seconds: int) -> tuple[int, str]:
+def age_of_seconds(seconds: int, days_from_hours: int = 24) -> tuple[int, str]:
     """An age given in seconds, in its largest whole unit (as ``age``)."""
     start = datetime(2000, 1, 1, tzinfo=UTC)
-    return age(start, start + timedelta(seconds=seconds))
+    return age(start, start + timedelta(seconds=seconds), days_from_hours)

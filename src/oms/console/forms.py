@@ -3,30 +3,48 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Annotated
+from zoneinfo import ZoneInfo
 
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from oms.console.formatting import day_bounds
+from oms.console.i18n import ACTION_REASONS, REASON_LABELS
 from oms.core.errors import ValidationFailed
+from oms.core.instants import DateOutOfRange, check_date
+from oms.core.money import MAX_AMOUNT
+from oms.fulfilment.schemas import OrderShipmentIn
 from oms.inventory.schemas import MovementIn
 from oms.inventory.states import MANUAL_KINDS, MovementKind
-from oms.orders.queries import OrderFilter
+from oms.orders.queries import SORTS, OrderFilter
 from oms.orders.schemas import OrderEventIn
 from oms.orders.states import OrderEvent, OrderStatus
+from oms.refunds.schemas import RefundIn, RefundReason
 from oms.tickets.schemas import ResolveIn
 from oms.tickets.states import TicketKind, TicketStatus
 
 __all__ = [
+    "BULK_EVENTS",
     "CONSOLE_SOURCE",
+    "MAX_BULK",
     "MAX_SKUS",
+    "REASONED_EVENTS",
+    "OrderListQuery",
+    "RefundForm",
     "TicketFilter",
+    "bulk_ids",
     "event_command",
     "movement_command",
     "order_filter",
+    "reason_parts",
+    "refund_form",
     "required_text",
     "resolve_command",
+    "ship_command",
     "sku_list",
     "ticket_filter",
 ]
@@ -40,29 +58,66 @@ def _date(text: str | None, field: str) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise ValidationFailed(f"not a date: {text!r}", field=field) from None
+    try:
+        # Refused, not clamped: the person sees the accepted range instead of a silent change.
+        return check_date(day)
+    except ValueError as error:
+        raise DateOutOfRange(f"{field}: {error}", field=field) from None
+
+
+# The age quick filter's bounds: an hour to a year.
+MAX_UNSHIPPED_HOURS = 24 * 366
+
+
+_Text = Annotated[str | None, Field(max_length=64)]
+
+
+class OrderListQuery(BaseModel):
+    """The orders list's filters as its query string carries them: validated once here, kept on
+    the tab, sort and paging links, and read by ``order_filter``."""
+
+    status: list[str] = Field(default_factory=list, max_length=20)
+    channel: _Text = None
+    created_from: _Text = None
+    created_to: _Text = None
+    paid_after: _Text = None
+    paid_before: _Text = None
+    unshipped_hours: _Text = None
+    q: _Text = None
+    sort: _Text = None
 
 
 def order_filter(
     *,
-    status: str | None,
+    status: Sequence[str] | str | None,
     channel: str | None,
     created_from: str | None,
     created_to: str | None,
     q: str | None,
     cursor: str | None,
     timezone: str,
+    paid_after: str | None = None,
+    paid_before: str | None = None,
+    unshipped_hours: str | None = None,
+    sort: str | None = None,
 ) -> OrderFilter:
-    """The orders page's filters; dates are whole days in the tenant's zone.
+    """The orders page's filters. Created dates are whole days in the tenant's zone; payment
+    bounds are dates (00:00) or times (``2026-01-24T13:00``) in that zone, ``paid_after``
+    inclusive and ``paid_before`` exclusive. Several statuses may be chosen; unknown ones
+    are ignored, as a blank field is.
 
-    Raises: ERR_VALIDATION (a date that is not YYYY-MM-DD).
+    Raises: ERR_VALIDATION (a date or time that does not parse, an age that is not 1..8784
+    hours, an unknown sort), ERR_DATE_OUT_OF_RANGE (outside 1970-01-02..2999-12-30).
     """
     start, end = day_bounds(
         _date(created_from, "created_from"), _date(created_to, "created_to"), timezone
     )
-    statuses = [OrderStatus(status)] if status in {s.value for s in OrderStatus} else []
+    chosen = [status] if isinstance(status, str) else list(status or [])
+    known = {s.value for s in OrderStatus}
+    statuses = [OrderStatus(s) for s in dict.fromkeys(chosen) if s in known]
     return OrderFilter(
         statuses=statuses,
         channel=(channel or "").strip() or None,
@@ -71,16 +126,157 @@ def order_filter(
         q=(q or "").strip()[:64] or None,
         limit=PAGE_SIZE,
         cursor=cursor or None,
+        paid_from=_instant(paid_after, "paid_after", timezone),
+        paid_to=_instant(paid_before, "paid_before", timezone),
+        unshipped_hours=_hours(unshipped_hours),
+        wide_search=True,
+        sort=_sort(sort),
     )
 
 
-def event_command(event: str, expected_version: int | None) -> OrderEventIn:
-    """An event posted from an order's page. Raises: ERR_VALIDATION (unknown or system event)."""
+def _instant(text: str | None, field: str, timezone: str) -> datetime | None:
+    """A local date (its 00:00) or local time in ``timezone``, as an aware instant."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if len(text) == 10:
+        day = _date(text, field)
+        assert day is not None
+        return datetime.combine(day, time.min, ZoneInfo(timezone))
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(f"not a date or time: {text!r}", field=field) from None
+    _date(moment.date().isoformat(), field)  # the same accepted range as dates
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(timezone))
+    return moment
+
+
+def _hours(text: str | None) -> int | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= MAX_UNSHIPPED_HOURS:
+        raise ValidationFailed(
+            f"unshipped_hours must be 1..{MAX_UNSHIPPED_HOURS}", field="unshipped_hours"
+        )
+    return int(text)
+
+
+def _sort(text: str | None) -> str:
+    sort = (text or "").strip() or "-created_at"
+    if sort.removeprefix("-") not in SORTS:
+        raise ValidationFailed(f"cannot sort by {sort!r}", field="sort", allowed=sorted(SORTS))
+    return sort
+
+
+def export_filter(flt: OrderFilter, ids: Sequence[str]) -> OrderFilter:
+    """The list's filter for an export: every page, or only the rows ticked (``ids``)."""
+    return replace(flt, cursor=None, ids=tuple(bulk_ids(ids)) if ids else ())
+
+
+# Events that change an order for good or stop it: the console asks why, then to confirm.
+REASONED_EVENTS = frozenset({OrderEvent.CANCEL, OrderEvent.HOLD, OrderEvent.CLOSE})
+# What the orders list can do to the rows ticked.
+BULK_EVENTS = frozenset({OrderEvent.HOLD, OrderEvent.RELEASE})
+MAX_BULK = 100
+MAX_REASON_TEXT = 500
+
+
+def event_command(
+    event: str, expected_version: int | None, *, reason_code: str = "", reason_text: str = ""
+) -> OrderEventIn:
+    """An event posted from an order's page or the orders list, with its reason.
+
+    Cancel, hold and close need a reason code (one the page offered for that event); the
+    free text is optional. The reason is stored as ``code`` or ``code: text``.
+    Raises: ERR_VALIDATION (unknown or system event, missing or unknown reason).
+    """
     if event not in {e.value for e in OrderEvent} or event == OrderEvent.PAYMENT_TIMEOUT:
         raise ValidationFailed(f"not an event a person can send: {event!r}", field="event")
+    chosen = OrderEvent(event)
     return OrderEventIn(
-        event=OrderEvent(event), expected_version=expected_version, source=CONSOLE_SOURCE
+        event=chosen,
+        expected_version=expected_version,
+        source=CONSOLE_SOURCE,
+        reason=_reason(chosen, reason_code.strip(), reason_text.strip()),
     )
+
+
+def _reason(event: OrderEvent, code: str, text: str) -> str | None:
+    offered = ACTION_REASONS.get(event.value, {})
+    if code and code not in offered:
+        raise ValidationFailed(f"not a reason for {event}: {code!r}", field="reason_code")
+    if event in REASONED_EVENTS and not code:
+        raise ValidationFailed(f"{event} needs a reason", field="reason_code")
+    if not code:
+        return text[:MAX_REASON_TEXT] or None
+    return f"{code}: {text[:MAX_REASON_TEXT]}" if text else code
+
+
+def reason_parts(reason: str | None) -> tuple[str | None, str]:
+    """A stored reason as (code when it starts with a known one, the rest)."""
+    if not reason:
+        return None, ""
+    code, _, text = reason.partition(": ")
+    if code in REASON_LABELS:
+        return code, text
+    return None, reason
+
+
+def bulk_ids(ids: Sequence[str]) -> list[str]:
+    """The order ids ticked on the list, each once. Raises: ERR_VALIDATION (none, too many)."""
+    chosen = list(dict.fromkeys(i.strip()[:36] for i in ids if i.strip()))
+    if not chosen:
+        raise ValidationFailed("tick at least one order", field="order_id")
+    if len(chosen) > MAX_BULK:
+        raise ValidationFailed(f"at most {MAX_BULK} orders at a time", field="order_id")
+    return chosen
+
+
+@dataclass(frozen=True, slots=True)
+class RefundForm:
+    """The order page's refund request as typed (kept to fill the confirmation step)."""
+
+    amount_text: str
+    amount: int | None  # fen; None: the whole order
+    reason: RefundReason
+    note: str
+
+    def command(self, order_id: str, request_id: str | None) -> RefundIn:
+        """The request; ``request_id`` (drawn at the confirmation step) makes a second click
+        on confirm answer with the same refund instead of a second one."""
+        return RefundIn(
+            order_id=order_id,
+            request_id=request_id or None,
+            whole_order=self.amount is None,
+            amount=self.amount,
+            reason=self.reason,
+            customer_note=self.note or None,
+        )
+
+
+def refund_form(*, amount: str, reason: str, note: str) -> RefundForm:
+    """Parse the refund request form: yuan with at most two decimals (blank: whole order).
+
+    Raises: ERR_VALIDATION (an amount that is not a positive yuan figure, an unknown reason).
+    """
+    if reason not in {r.value for r in RefundReason}:
+        raise ValidationFailed(f"not a refund reason: {reason!r}", field="reason")
+    text = amount.strip().replace("¥", "").replace(",", "")
+    return RefundForm(text, _fen(text) if text else None, RefundReason(reason), note.strip()[:2000])
+
+
+_YUAN = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
+
+
+def _fen(yuan: str) -> int:
+    """``12.5`` → 1250: digits with at most two decimals (no signs, exponents or NaN)."""
+    fen = Decimal(yuan) * 100 if _YUAN.match(yuan) else Decimal(0)
+    if not 1 <= fen <= MAX_AMOUNT:
+        raise ValidationFailed(f"not a refundable amount: {yuan!r}", field="amount")
+    return int(fen)
 
 
 # Stock and tickets.
@@ -151,6 +347,28 @@ def movement_command(
             reason=reason.strip() or None,
             expected_version=_expected_version(versions, code),
         )
+    except ValidationError as exc:
+        raise ValidationFailed(str(exc.errors()[0]["msg"])) from None
+
+
+def ship_command(
+    *, carrier: str, tracking_no: str, skus: Sequence[str], qtys: Sequence[str]
+) -> OrderShipmentIn:
+    """The order page's ship form: a carrier, a tracking number, and units per line (blank or
+    0: not in this parcel). Raises: ERR_VALIDATION (no line, a bad number or tracking number).
+    """
+    lines = []
+    for sku, qty in zip(skus, qtys, strict=False):
+        units = qty.strip()
+        if units and units != "0":
+            if not units.isdigit():
+                raise ValidationFailed(f"not a quantity: {qty!r}", field="qty")
+            lines.append({"sku": sku, "qty": int(units)})
+    if not lines:
+        raise ValidationFailed("choose the units this parcel holds", field="qty")
+    try:
+        body = {"carrier": carrier.strip(), "tracking_no": tracking_no.strip(), "lines": lines}
+        return OrderShipmentIn.model_validate(body)
     except ValidationError as exc:
         raise ValidationFailed(str(exc.errors()[0]["msg"])) from None
 

@@ -41,6 +41,10 @@ NAVIGATION = (
     NavItem("vouchers", "/console/vouchers", N_("Vouchers"), "vouchers:read"),
     NavItem("jobs", "/console/jobs", N_("Jobs"), "jobs:read"),
     NavItem("webhooks", "/console/webhooks", N_("Webhooks"), "channels:health"),
+    NavItem("api_keys", "/console/api-keys", N_("API keys"), "keys:manage"),
+    NavItem("users", "/console/users", N_("Users"), "users:manage"),
+    NavItem("review_groups", "/console/review-groups", N_("Review groups"), "refunds:configure"),
+    NavItem("alerts", "/console/alerts", N_("Alert routes"), "alerts:manage"),
 )
 
 

@@ -11,9 +11,10 @@ from starlette.concurrency import run_in_threadpool
 
 from oms.config import Settings
 from oms.console import formatting, i18n
+from oms.console.deps import Notice
 from oms.console.pages import MOVEMENT_FORM_KINDS, can, navigation
 from oms.console.session import SESSION_COOKIE, anonymous_locale, login_csrf_token
-from oms.core.errors import AppError, AuthenticationRequired
+from oms.core.errors import AppError, AuthenticationRequired, TenantSuspended
 from oms.users import service as users
 from oms.users.schemas import SessionUser
 
@@ -24,6 +25,8 @@ _LABELS: dict[str, Any] = {
     "EVENT_LABELS": i18n.EVENT_LABELS,
     "OUTCOME_LABELS": i18n.OUTCOME_LABELS,
     "ROLE_LABELS": i18n.ROLE_LABELS,
+    "CHANNEL_LABELS": i18n.CHANNEL_LABELS,
+    "ZONE_LABELS": i18n.ZONE_LABELS,
     "JOB_STATUS_LABELS": i18n.JOB_STATUS_LABELS,
     "MOVEMENT_KIND_LABELS": i18n.MOVEMENT_KIND_LABELS,
     "RESERVATION_STATUS_LABELS": i18n.RESERVATION_STATUS_LABELS,
@@ -46,6 +49,7 @@ _LABELS: dict[str, Any] = {
     "STATEMENT_FORMAT_LABELS": i18n.STATEMENT_FORMAT_LABELS,
     "FINANCE_DONE_LABELS": i18n.FINANCE_DONE_LABELS,
     "VOUCHER_PROBLEM_LABELS": i18n.VOUCHER_PROBLEM_LABELS,
+    "DIFFERENCE_LABELS": i18n.DIFFERENCE_LABELS,
     "MOVEMENT_FORM_KINDS": MOVEMENT_FORM_KINDS,
     "ERROR_MESSAGES": i18n.ERROR_MESSAGES,
     "LOCALES": i18n.LOCALES,
@@ -61,12 +65,21 @@ def render(
     status_code: int = 200,
     active: str = "",
     locale: str | None = None,
+    notice: Notice | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    """Render ``template`` in the user's language with the navigation of their role."""
+    """Render ``template`` in the user's language with the navigation of their role, the
+    user's CSRF token for its forms and, with ``notice``, its flash line (``done``,
+    ``error_code``)."""
     settings: Settings = request.app.state.settings
     chosen = locale or (user.locale if user else anonymous_locale(request))
-    env = i18n.environment(chosen if chosen in i18n.LOCALES else i18n.DEFAULT_LOCALE)
+    language = chosen if chosen in i18n.LOCALES else i18n.DEFAULT_LOCALE
+    env = i18n.environment(language)
+    gettext = i18n.translations(language).gettext
+    if user is not None:
+        context.setdefault("csrf_token", user.csrf_token)
+    if notice is not None:
+        context.update(done=notice.done, error_code=notice.error)
     page = env.get_template(template).render(
         **_LABELS,
         request=request,
@@ -76,6 +89,10 @@ def render(
         locale=chosen,
         tz=user.timezone if user else settings.default_timezone,
         money=formatting.money,
+        reason_text=lambda reason: i18n.reason_text(reason.code, reason.params, gettext),
+        plan_reason_text=lambda reason: i18n.plan_reason_text(
+            str(reason.get("code")), reason.get("params") or {}, gettext
+        ),
         local_time=formatting.local_time,
         mask_phone=formatting.mask_phone,
         age=formatting.age,
@@ -109,6 +126,8 @@ def login_page(
         error=error,
     )
     response.headers.append("set-cookie", holder.headers["set-cookie"])
+    if error is not None and "retry_after" in error.details:
+        response.headers["Retry-After"] = str(error.details["retry_after"])
     return response
 
 
@@ -132,5 +151,5 @@ async def _optional_user(request: Request) -> SessionUser | None:
         return await run_in_threadpool(
             users.authenticate_session, request.app.state.db, request.cookies.get(SESSION_COOKIE)
         )
-    except AuthenticationRequired:
+    except (AuthenticationRequired, TenantSuspended):
         return None

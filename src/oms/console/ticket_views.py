@@ -4,17 +4,18 @@ resolve (with at most one stock correction, for roles that also write stock)."""
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from oms.console import forms
 from oms.console import queries as console_queries
-from oms.console.deps import Db, actor_of, see_other
+from oms.console.deps import Db, Flashed, actor_of, see_other
 from oms.console.render import render
 from oms.console.session import permitted, posting_permitted
+from oms.core.errors import ValidationFailed
 from oms.tickets import service as tickets
+from oms.users import directory
 from oms.users.schemas import SessionUser
 
 __all__ = ["router"]
@@ -25,7 +26,7 @@ TicketsWriter = Annotated[SessionUser, Depends(posting_permitted("tickets:write"
 
 
 def _done(ticket_id: str, what: str) -> RedirectResponse:
-    return see_other(f"/console/tickets/{ticket_id}?{urlencode({'done': what})}")
+    return see_other(f"/console/tickets/{ticket_id}", done=what)
 
 
 @router.get("/tickets", response_class=HTMLResponse)
@@ -48,25 +49,11 @@ def tickets_list(
 
 @router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
 def ticket_page(
-    request: Request,
-    db: Db,
-    user: TicketsReader,
-    ticket_id: str,
-    done: str | None = None,
-    error: str | None = None,
+    request: Request, db: Db, user: TicketsReader, ticket_id: str, notice: Flashed
 ) -> HTMLResponse:
     """One ticket: what happened, its comments, and the forms the role may use."""
     detail = console_queries.ticket_detail(db, user, ticket_id)
-    return render(
-        request,
-        "ticket.html",
-        user=user,
-        active="tickets",
-        detail=detail,
-        csrf_token=user.csrf_token,
-        done=done,
-        error_code=error,
-    )
+    return render(request, "ticket.html", user=user, active="tickets", notice=notice, detail=detail)
 
 
 @router.post("/tickets/{ticket_id}/assign")
@@ -77,8 +64,13 @@ def assign_ticket(
     ticket_id: str,
     assignee: Annotated[str, Form(max_length=128)],
 ) -> RedirectResponse:
-    """Give the ticket to someone (a name or an e-mail address)."""
+    """Give the ticket to one of the tenant's users (picked by e-mail address).
+
+    Raises: ERR_VALIDATION (blank, or not a user of the tenant).
+    """
     name = forms.required_text(assignee, field="assignee")
+    if name not in {u.email for u in directory.tenant_users(db, user.tenant_id)}:
+        raise ValidationFailed("not a user of this tenant", field="assignee")
     tickets.assign_ticket(db, actor_of(request, user), ticket_id, name)
     return _done(ticket_id, "assigned")
 

@@ -28,6 +28,8 @@ class Outcome:
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     STALE = "stale"
+    # Older than a later change from another system: refused and handed to a person.
+    CONFLICT = "conflict"
     REJECTED = "rejected"
 
 

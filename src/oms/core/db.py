@@ -9,17 +9,23 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, Table, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, String, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
+
+from oms.config import Settings
+from oms.core.clock import Clock
+from oms.core.uow import Database
 
 __all__ = [
     "Base",
     "JSONType",
+    "TenantKeyed",
     "UTCDateTime",
+    "configured_database",
     "is_postgres",
     "make_engine",
     "normalize_url",
@@ -39,6 +45,16 @@ class Base(DeclarativeBase):
     """Declarative base with a naming convention, so migrations name constraints stably."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class TenantKeyed:
+    """The key every tenant-owned row leads with: ``(tenant_id, id)``, both 36-character ids.
+
+    The negative sort order keeps them the table's first two columns, ahead of the model's own.
+    """
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True, sort_order=-2)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, sort_order=-1)
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -91,6 +107,17 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
     return create_engine(
         url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, echo=echo
     )
+
+
+def configured_database(settings: Settings, clock: Clock) -> Database:
+    """The primary of ``OMS_DATABASE_URL`` and, if set, the replica of ``OMS_READ_DATABASE_URL``."""
+    size = settings.database_pool_size
+    replica = (
+        make_engine(settings.read_database_url, pool_size=size)
+        if settings.read_database_url
+        else None
+    )
+    return Database(make_engine(settings.database_url, pool_size=size), clock, replica=replica)
 
 
 def _sqlite_engine(url: str, *, echo: bool) -> Engine:

@@ -13,6 +13,7 @@ __all__ = [
     "AppError",
     "AuthenticationRequired",
     "Conflict",
+    "DatabaseUnavailable",
     "Forbidden",
     "IdempotencyInProgress",
     "IdempotencyKeyReused",
@@ -21,7 +22,10 @@ __all__ = [
     "MethodNotAllowed",
     "NotFound",
     "NotReady",
+    "PartnerKeyRequired",
+    "PartnerTenantRequired",
     "PayloadTooLarge",
+    "TenantSuspended",
     "UnsupportedMediaType",
     "ValidationFailed",
 ]
@@ -75,6 +79,17 @@ class InternalError(AppError):
     title = "Internal error"
 
 
+class DatabaseUnavailable(AppError):
+    """The database refused a connection or dropped it (too many clients, restart, failover).
+
+    Nothing was written: the unit of work rolls back as a whole, so a retry is safe.
+    """
+
+    code = "ERR_DATABASE_UNAVAILABLE"
+    http_status = 503
+    title = "The database is busy or unavailable; retry shortly"
+
+
 class AuthenticationRequired(AppError):
     code = "ERR_AUTH_REQUIRED"
     http_status = 401
@@ -85,6 +100,28 @@ class Forbidden(AppError):
     code = "ERR_AUTH_FORBIDDEN"
     http_status = 403
     title = "Your role may not do this"
+
+
+class TenantSuspended(AppError):
+    """The tenant was suspended by its partner: its keys act again once it is resumed."""
+
+    code = "ERR_TENANT_SUSPENDED"
+    http_status = 403
+    title = "This tenant is suspended"
+
+
+class PartnerKeyRequired(AppError):
+    code = "ERR_PARTNER_KEY_REQUIRED"
+    http_status = 403
+    title = "Only a partner key may do this"
+
+
+class PartnerTenantRequired(AppError):
+    """A partner key acts on a tenant's data only when it names the tenant."""
+
+    code = "ERR_PARTNER_TENANT_REQUIRED"
+    http_status = 403
+    title = "Send OMS-Tenant: <tenant id> to act on one of your tenants"
 
 
 class PayloadTooLarge(AppError):

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from oms.core.ids import new_id
 from oms.core.models import InboxMessage
+from oms.core.shapes import project
 from oms.core.uow import Database
 
 __all__ = ["Inbound", "InboxEntry", "Recorded", "recent_messages", "record_inbound"]
@@ -99,6 +100,8 @@ class InboxEntry:
     outcome: str | None
     received_at: datetime
     processed_at: datetime | None
+    # A refused message is stored under a key of its own; this is the id it claimed to have.
+    claimed_message_id: str | None = None
 
 
 def recent_messages(db: Database, tenant_id: str, *, limit: int = 100) -> list[InboxEntry]:
@@ -114,15 +117,5 @@ def recent_messages(db: Database, tenant_id: str, *, limit: int = 100) -> list[I
 
 
 def _entry(row: InboxMessage) -> InboxEntry:
-    return InboxEntry(
-        id=row.id,
-        source=row.source,
-        topic=row.topic,
-        message_id=row.message_id,
-        verification=row.verification,
-        error_code=row.error_code,
-        deliveries=row.deliveries,
-        outcome=row.outcome,
-        received_at=row.received_at,
-        processed_at=row.processed_at,
-    )
+    claimed = (row.details or {}).get("claimed_message_id")
+    return project(InboxEntry, row, claimed_message_id=claimed)

@@ -3,6 +3,10 @@
 Claiming is a short transaction that leases a batch (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
 so any number of workers can run); handlers run outside it and open their own unit of work.
 Delivery is at least once, so handlers are idempotent: the message id is their key.
+
+What runs is a ``JobRegistry`` the application builds (``oms.jobs_wiring.build_registry``)
+and hands to each ``Worker``; nothing here is module state, so two registries (two tests)
+never see each other's handlers.
 """
 
 from __future__ import annotations
@@ -11,45 +15,63 @@ import os
 import random
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from types import MappingProxyType
+from typing import Any, TypeVar
 
 import structlog
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select
 
 from oms.config import Settings
 from oms.core.errors import Conflict, NotFound
-from oms.core.models import IdempotencyRecord, OutboxMessage
-from oms.core.outbox import MessageStatus
+from oms.core.job_states import MESSAGE_MACHINE, MessageStatus
+from oms.core.leases import release_lease, take_lease
+from oms.core.models import IdempotencyRecord, OutboxMessage, SweepLease
+from oms.core.outbox import Event, UndecodableEvent
+from oms.core.paging import Page, PageRequest, fetch_items
+from oms.core.repo import move_all, scoped
+from oms.core.shapes import project
 from oms.core.tracing import new_trace, parse_traceparent, traced
 from oms.core.uow import Database
 
 __all__ = [
+    "Handler",
     "Job",
     "JobInfo",
+    "JobRegistry",
+    "JobRun",
     "RetryAt",
+    "Sweep",
     "Worker",
     "count_jobs",
+    "job_page",
     "list_jobs",
     "purge_expired_idempotency_keys",
-    "register_handler",
-    "register_periodic",
-    "register_subscriber",
     "retry_backoff",
     "retry_job",
+    "sweep_leases",
 ]
 
 log = structlog.get_logger(__name__)
 
-Handler = Callable[[Database, "Job"], None]
-_HANDLERS: dict[str, Handler] = {}
-# Extra consumers of a topic (webhook fan-out beside the domain's own handler), by name.
-_SUBSCRIBERS: dict[str, dict[str, Handler]] = {}
-# Sweeps every worker runs on an interval (seconds). Correctness never depends on them:
-# they make durable what the read and write paths already treat as done.
-_PERIODIC: dict[str, tuple[float, Callable[[Database], object]]] = {}
+E = TypeVar("E", bound=Event)
+
+
+@dataclass(frozen=True, slots=True)
+class JobRun:
+    """What a handler may know about the message besides its event: which run this is."""
+
+    id: str  # the message id: a handler's idempotency key
+    topic: str
+    attempts: int
+    is_last_attempt: bool  # the runner dead-letters the message if this run fails
+
+
+# A handler gets the database, the decoded event and its run; what it returns is ignored.
+Handler = Callable[[Database, E, JobRun], object]
+Task = Callable[[Database], object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,18 +102,99 @@ class JobInfo:
     payload: dict[str, Any]
 
 
-def register_handler(topic: str, handler: Handler) -> None:
-    """Run ``handler`` for every message of ``topic``."""
-    _HANDLERS[topic] = handler
+@dataclass(frozen=True, slots=True)
+class Sweep:
+    """A periodic task: run about every ``interval_seconds``, once per cluster."""
+
+    interval_seconds: float
+    task: Task
 
 
-def register_subscriber(topic: str, name: str, handler: Handler) -> None:
-    """Also run ``handler`` for every message of ``topic``, after its main handler.
+@dataclass(frozen=True, slots=True)
+class _Route:
+    """Who consumes a topic: the event class its payload decodes to, the handler, and
+    extra subscribers (webhook fan-out beside the domain's own handler) by name."""
 
-    Subscribers run in the same attempt as the handler, so a failure retries them all: each
-    must be idempotent on the message id. Registering a name again replaces it.
+    event_type: type[Event]
+    handler: Handler[Any] | None
+    subscribers: Mapping[str, Handler[Any]]
+
+
+class JobRegistry:
+    """Handlers by topic, subscribers by topic and name, and the periodic sweeps.
+
+    Built by the application from each domain's ``register(registry)`` and passed to every
+    ``Worker``. A topic has one event class, one handler and any number of subscribers;
+    registering a second handler, subscriber name or sweep name raises, so two domains never
+    silently take the same topic.
     """
-    _SUBSCRIBERS.setdefault(topic, {})[name] = handler
+
+    def __init__(self) -> None:
+        self._routes: dict[str, _Route] = {}
+        self._sweeps: dict[str, Sweep] = {}
+
+    def handle(self, event_type: type[E], handler: Handler[E]) -> None:
+        """Run ``handler`` for every message of ``event_type.topic``."""
+        route = self._route(event_type)
+        if route.handler is not None:
+            raise ValueError(f"topic {event_type.topic!r} already has a handler")
+        self._routes[event_type.topic] = _Route(event_type, handler, route.subscribers)
+
+    def subscribe(self, event_type: type[E], name: str, handler: Handler[E]) -> None:
+        """Also run ``handler`` for every message of the topic, after its main handler.
+
+        Subscribers run in the same attempt as the handler, so a failure retries them all:
+        each must be idempotent on the message id.
+        """
+        route = self._route(event_type)
+        if name in route.subscribers:
+            raise ValueError(f"topic {event_type.topic!r} already has subscriber {name!r}")
+        subscribers = MappingProxyType({**route.subscribers, name: handler})
+        self._routes[event_type.topic] = _Route(event_type, route.handler, subscribers)
+
+    def every(self, name: str, interval_seconds: float, task: Task) -> None:
+        """Run ``task`` about every ``interval_seconds``, by one worker of the cluster."""
+        if name in self._sweeps:
+            raise ValueError(f"sweep {name!r} is already registered")
+        self._sweeps[name] = Sweep(interval_seconds, task)
+
+    def _route(self, event_type: type[Event]) -> _Route:
+        route = self._routes.get(event_type.topic)
+        if route is None:
+            return _Route(event_type, None, MappingProxyType({}))
+        if route.event_type is not event_type:
+            raise ValueError(
+                f"topic {event_type.topic!r} decodes as {route.event_type.__name__}, "
+                f"not {event_type.__name__}"
+            )
+        return route
+
+    def event_type(self, topic: str) -> type[Event] | None:
+        """The class ``topic``'s payload decodes to, if anything consumes the topic."""
+        route = self._routes.get(topic)
+        return route.event_type if route else None
+
+    def consumers(self, topic: str) -> list[Handler[Any]]:
+        """The handler, then the subscribers, of ``topic`` (none: the message is just done)."""
+        route = self._routes.get(topic)
+        if route is None:
+            return []
+        return [*([route.handler] if route.handler else []), *route.subscribers.values()]
+
+    @property
+    def handlers(self) -> Mapping[str, Handler[Any]]:
+        """Each handled topic's handler."""
+        return {t: r.handler for t, r in sorted(self._routes.items()) if r.handler is not None}
+
+    @property
+    def subscribers(self) -> Mapping[str, Mapping[str, Handler[Any]]]:
+        """Each topic's subscribers by name."""
+        return {t: r.subscribers for t, r in sorted(self._routes.items()) if r.subscribers}
+
+    @property
+    def sweeps(self) -> Mapping[str, Sweep]:
+        """The periodic sweeps by name."""
+        return MappingProxyType(self._sweeps)
 
 
 class RetryAt(Exception):
@@ -106,13 +209,6 @@ class RetryAt(Exception):
         self.when = when
 
 
-def register_periodic(
-    name: str, interval_seconds: float, task: Callable[[Database], object]
-) -> None:
-    """Run ``task`` from every worker about every ``interval_seconds``."""
-    _PERIODIC[name] = (interval_seconds, task)
-
-
 def retry_backoff(attempts: int, settings: Settings) -> timedelta:
     """Exponential backoff with full jitter (±50 %), capped."""
     base = settings.job_backoff_base_seconds * (2 ** max(attempts - 1, 0))
@@ -123,12 +219,17 @@ def retry_backoff(attempts: int, settings: Settings) -> timedelta:
 class Worker:
     """One job runner; ``oms worker`` runs it in the foreground, ``oms serve`` in a thread."""
 
-    def __init__(self, db: Database, settings: Settings, *, name: str | None = None) -> None:
+    def __init__(
+        self, db: Database, settings: Settings, registry: JobRegistry, *, name: str | None = None
+    ) -> None:
         self.db = db
         self.settings = settings
+        self.registry = registry
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.lease = timedelta(minutes=5)
-        self._last_run: dict[str, datetime] = {}
+        # When this worker next asks the database whether a sweep is due (a local timer, so
+        # an idle worker does not write a lease row on every poll).
+        self._next_check: dict[str, datetime] = {}
 
     def run_forever(self, stop: threading.Event) -> None:
         """Process jobs until ``stop`` is set; sleep when there is nothing due."""
@@ -174,7 +275,7 @@ class Worker:
                 stmt = stmt.with_for_update(skip_locked=True)
             rows = list(uow.session.scalars(stmt))
             for row in rows:
-                row.status = MessageStatus.RUNNING
+                MESSAGE_MACHINE.transition(row, to=MessageStatus.RUNNING, now=now)
                 row.locked_until = now + self.lease
                 row.locked_by = self.name
                 row.attempts += 1
@@ -188,12 +289,20 @@ class Worker:
     def _run(self, job: Job) -> None:
         trace = parse_traceparent(job.traceparent) or new_trace()
         with traced(trace):
-            handler = _HANDLERS.get(job.topic)
+            consumers = self.registry.consumers(job.topic)
             try:
-                if handler is not None:
-                    handler(self.db, job)
-                for subscriber in list(_SUBSCRIBERS.get(job.topic, {}).values()):
-                    subscriber(self.db, job)
+                event = self._decode(job) if consumers else None
+            except UndecodableEvent as exc:
+                # Retrying cannot make a payload decode: dead-letter it now, visibly.
+                log.error("job.undecodable", job_id=job.id, topic=job.topic, error=str(exc))
+                self._finish(job, error=f"UndecodableEvent: {exc}", is_poison=True)
+                return
+            run = JobRun(
+                job.id, job.topic, job.attempts, job.attempts >= self.settings.job_max_attempts
+            )
+            try:
+                for consume in consumers:
+                    consume(self.db, event, run)
             except RetryAt as retry:
                 self._finish(job, error=f"RetryAt: {retry}", retry_at=retry.when)
                 return
@@ -204,46 +313,111 @@ class Worker:
             self._finish(job, error=None)
             log.debug("job.done", job_id=job.id, topic=job.topic)
 
-    def _finish(self, job: Job, *, error: str | None, retry_at: datetime | None = None) -> None:
+    def _decode(self, job: Job) -> Event:
+        event_type = self.registry.event_type(job.topic)
+        assert event_type is not None  # a topic with consumers has its class
+        return event_type.from_payload(job.tenant_id, job.payload)
+
+    def _finish(
+        self,
+        job: Job,
+        *,
+        error: str | None,
+        retry_at: datetime | None = None,
+        is_poison: bool = False,
+    ) -> None:
         with self.db.uow() as uow:
             now = uow.clock.now()
-            values: dict[str, Any] = {"locked_until": None, "locked_by": None}
-            if error is not None and retry_at is not None:
-                values |= {"status": MessageStatus.PENDING, "available_at": retry_at}
-                values |= {"last_error": error[:4000]}
-            elif error is None:
-                values |= {"status": MessageStatus.DONE, "processed_at": now, "last_error": None}
-            elif job.attempts >= self.settings.job_max_attempts:
-                values |= {"status": MessageStatus.DEAD, "last_error": error[:4000]}
-            else:
-                delay = retry_backoff(job.attempts, self.settings)
-                values |= {
-                    "status": MessageStatus.PENDING,
-                    "available_at": now + delay,
-                    "last_error": error[:4000],
-                }
-            uow.session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.tenant_id == job.tenant_id,
-                    OutboxMessage.id == job.id,
-                    OutboxMessage.locked_by == self.name,
-                )
-                .values(**values)
+            to, values = self._outcome(job, error, retry_at, now, is_poison=is_poison)
+            values |= {"locked_until": None, "locked_by": None}
+            # Only while this worker still holds the lease (and the row is running).
+            mine = (
+                OutboxMessage.tenant_id == job.tenant_id,
+                OutboxMessage.id == job.id,
+                OutboxMessage.locked_by == self.name,
             )
+            move_all(uow.session, OutboxMessage, MESSAGE_MACHINE, to, *mine, now=now, also=values)
             uow.commit()
+
+    def _outcome(
+        self,
+        job: Job,
+        error: str | None,
+        retry_at: datetime | None,
+        now: datetime,
+        *,
+        is_poison: bool,
+    ) -> tuple[MessageStatus, dict[str, Any]]:
+        """Where a run leaves its message, and the columns beside the status it writes.
+
+        A poison message (a payload its event class cannot decode) is dead at once: retrying
+        cannot make it decode."""
+        if error is None:
+            return MessageStatus.DONE, {"last_error": None}
+        failed = {"last_error": error[:4000]}
+        if retry_at is not None:
+            return MessageStatus.PENDING, failed | {"available_at": retry_at}
+        if is_poison or job.attempts >= self.settings.job_max_attempts:
+            return MessageStatus.DEAD, failed
+        delay = retry_backoff(job.attempts, self.settings)
+        return MessageStatus.PENDING, failed | {"available_at": now + delay}
 
     def _run_periodic(self) -> None:
         now = self.db.clock.now()
-        for name, (interval, task) in list(_PERIODIC.items()):
-            last = self._last_run.get(name)
-            if last is not None and now - last < timedelta(seconds=interval):
+        for name, sweep in list(self.registry.sweeps.items()):
+            interval = sweep.interval_seconds
+            if now < self._next_check.get(name, now):
                 continue
-            self._last_run[name] = now
+            self._next_check[name] = now + _check_interval(interval)
+            if not self._take_sweep(name, interval):
+                continue
             try:
-                task(self.db)
+                sweep.task(self.db)
             except Exception:
                 log.exception("worker.periodic_failed", task=name)
+            finally:
+                self._release_sweep(name)
+
+    def _take_sweep(self, name: str, interval: float) -> bool:
+        """Lease sweep ``name`` if no one holds it and its interval has passed since it last
+        started anywhere in the cluster."""
+        return take_lease(
+            self.db,
+            name,
+            self.name,
+            duration=_sweep_lease(interval),
+            not_started_within=timedelta(seconds=interval),
+        )
+
+    def _release_sweep(self, name: str) -> None:
+        release_lease(self.db, name, self.name)
+
+
+def _check_interval(interval: float) -> timedelta:
+    """How often a worker asks about a sweep: a quarter of its interval, at least a second."""
+    return timedelta(seconds=min(interval, max(1.0, interval / 4)))
+
+
+def _sweep_lease(interval: float) -> timedelta:
+    """How long a sweep may run before another worker presumes its holder dead."""
+    return timedelta(seconds=max(300.0, 5 * interval))
+
+
+def sweep_leases(db: Database) -> list[dict[str, Any]]:
+    """Every sweep's lease row, for operators (``oms jobs sweeps``)."""
+    with db.reader() as session:
+        rows = session.scalars(select(SweepLease).order_by(SweepLease.name))
+        return [
+            {
+                "name": row.name,
+                "holder": row.holder,
+                "leased_until": row.leased_until,
+                "last_started_at": row.last_started_at,
+                "last_finished_at": row.last_finished_at,
+                "runs": row.runs,
+            }
+            for row in rows
+        ]
 
 
 def purge_expired_idempotency_keys(db: Database) -> None:
@@ -253,9 +427,6 @@ def purge_expired_idempotency_keys(db: Database) -> None:
             delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < uow.clock.now())
         )
         uow.commit()
-
-
-register_periodic("idempotency-purge", 600, purge_expired_idempotency_keys)
 
 
 def list_jobs(
@@ -269,6 +440,16 @@ def list_jobs(
         stmt = stmt.where(OutboxMessage.status == status)
     with db.reader() as session:
         return [_info(row) for row in session.scalars(stmt)]
+
+
+def job_page(
+    db: Database, *, tenant_id: str, status: str | None = None, page: PageRequest = PageRequest()
+) -> Page[JobInfo]:
+    """One page of the tenant's messages newest first, optionally of one status (``dead``)."""
+    stmt = scoped(OutboxMessage, tenant_id, status=status)
+    keys = (OutboxMessage.created_at, OutboxMessage.id)
+    with db.list_reader() as session:
+        return fetch_items(session, stmt, keys, page, _info, scope="jobs", descending=True)
 
 
 def count_jobs(db: Database, *, tenant_id: str | None) -> dict[str, int]:
@@ -291,23 +472,13 @@ def retry_job(db: Database, *, tenant_id: str, job_id: str) -> JobInfo:
             raise NotFound("no such job", job_id=job_id)
         if row.status != MessageStatus.DEAD:
             raise Conflict("only dead jobs can be retried", status=row.status)
-        row.status = MessageStatus.PENDING
+        now = uow.clock.now()
+        MESSAGE_MACHINE.transition(row, to=MessageStatus.PENDING, now=now)
         row.attempts = 0
-        row.available_at = uow.clock.now()
+        row.available_at = now
         uow.commit()
         return _info(row)
 
 
 def _info(row: OutboxMessage) -> JobInfo:
-    return JobInfo(
-        id=row.id,
-        tenant_id=row.tenant_id,
-        topic=row.topic,
-        status=row.status,
-        attempts=row.attempts,
-        available_at=row.available_at,
-        created_at=row.created_at,
-        processed_at=row.processed_at,
-        last_error=row.last_error,
-        payload=dict(row.payload),
-    )
+    return project(JobInfo, row, payload=dict(row.payload))

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CURRENCY_EXPONENTS", "Money", "format_minor"]
+__all__ = ["CURRENCY_EXPONENTS", "MAX_AMOUNT", "MAX_QTY", "Money", "format_minor"]
+
+# The largest amount (10 billion yuan in fen) and quantity any input may carry. Every amount
+# and every total is bounded by MAX_AMOUNT, so one order's figures fit a BIGINT (9.2e18) with
+# a margin of 10^6: sums over up to a million such orders (reports, statements) still fit.
+MAX_AMOUNT = 10**12
+MAX_QTY = 10**6
 
 # Minor-unit exponents of the currencies merchants sell in; unknown codes default to 2.
 CURRENCY_EXPONENTS: dict[str, int] = {"CNY": 2, "USD": 2, "EUR": 2, "HKD": 2, "JPY": 0, "KRW": 0}

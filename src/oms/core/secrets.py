@@ -56,6 +56,22 @@ class SecretBox:
         sealed = self._aead.encrypt(nonce, plaintext.encode(), context.encode())
         return _PREFIX + base64.b64encode(nonce + sealed).decode()
 
+    def seal_bytes(self, plaintext: bytes, *, context: str) -> bytes:
+        """Like ``seal``, for bytes (stored answers): nonce + ciphertext, no text encoding."""
+        nonce = os.urandom(12)
+        return _PREFIX.encode() + nonce + self._aead.encrypt(nonce, plaintext, context.encode())
+
+    def open_bytes(self, sealed: bytes, *, context: str) -> bytes:
+        """Raises: ERR_SECRET_UNREADABLE (wrong key, wrong context, or tampered)."""
+        prefix = _PREFIX.encode()
+        if not sealed.startswith(prefix):
+            raise SecretUnreadable("unknown sealing format")
+        raw = sealed[len(prefix) :]
+        try:
+            return self._aead.decrypt(raw[:12], raw[12:], context.encode())
+        except InvalidTag:
+            raise SecretUnreadable("the secret does not open with this key and context") from None
+
     def open(self, token: str, *, context: str) -> str:
         """Raises: ERR_SECRET_UNREADABLE (wrong key, wrong context, or tampered)."""
         if not token.startswith(_PREFIX):

@@ -20,15 +20,21 @@ __all__ = ["Database", "UnitOfWork"]
 class Database:
     """The engine and the session factories of one process."""
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(self, engine: Engine, clock: Clock, *, replica: Engine | None = None) -> None:
         self.engine = engine
         self.clock = clock
+        self.replica = replica
         self.sessions = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
         # Reads do not need SQLite's write lock, so they begin DEFERRED.
         self.read_sessions = sessionmaker(
             bind=engine.execution_options(sqlite_begin="DEFERRED"),
             expire_on_commit=False,
             autoflush=False,
+        )
+        self.list_sessions = (
+            sessionmaker(bind=replica, expire_on_commit=False, autoflush=False)
+            if replica is not None
+            else self.read_sessions
         )
 
     @property
@@ -39,8 +45,22 @@ class Database:
         return UnitOfWork(self)
 
     def reader(self) -> Session:
-        """A session for read-only queries; the caller closes it."""
+        """A session for read-only queries on the primary; the caller closes it."""
         return self.read_sessions()
+
+    def list_reader(self) -> Session:
+        """A session on the read replica (``OMS_READ_DATABASE_URL``), else on the primary.
+
+        For lists, reports and exports, which may be a moment behind. Never for a read whose
+        answer decides a write, nor for a page a person reads right after their own change
+        (an order's timeline, a configuration list): those use ``reader``.
+        """
+        return self.list_sessions()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self.replica is not None:
+            self.replica.dispose()
 
 
 class UnitOfWork:

@@ -1,8 +1,23 @@
-"""Outbox topics of the feedback domain."""
+"""Events of the feedback domain."""
 
 from __future__ import annotations
 
-__all__ = ["FEEDBACK_REQUESTED"]
+from dataclasses import dataclass
+from typing import ClassVar
 
-# A refund completed: a future notifier sends the customer the link in the payload.
-FEEDBACK_REQUESTED = "refund.feedback_requested"
+from oms.core.outbox import Event
+
+__all__ = ["FeedbackRequested"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedbackRequested(Event):
+    """A refund completed: a future notifier sends the customer the link (``url``)."""
+
+    topic: ClassVar[str] = "refund.feedback_requested"
+    refund_id: str
+    order_id: str
+    order_no: str
+    url: str
+    # ISO 8601 as ``datetime.isoformat`` writes it (``+00:00``), kept as written before.
+    expires_at: str

@@ -46,20 +46,15 @@ def request_feedback(uow: UnitOfWork, subject: FeedbackSubject) -> str | None:
         )
     )
     path = link_path(make_token(Claims(subject.tenant_id, subject.refund_id, expires_at)))
-    payload = {
-        "refund_id": subject.refund_id,
-        "order_id": subject.order_id,
-        "order_no": subject.order_no,
-        "url": path,
-        "expires_at": expires_at.isoformat(),
-    }
-    outbox.enqueue(
-        session,
+    requested = events.FeedbackRequested(
         tenant_id=subject.tenant_id,
-        topic=events.FEEDBACK_REQUESTED,
-        payload=payload,
-        now=now,
+        refund_id=subject.refund_id,
+        order_id=subject.order_id,
+        order_no=subject.order_no,
+        url=path,
+        expires_at=expires_at.isoformat(),
     )
+    outbox.add(uow, requested, now=now)
     return path
 
 

@@ -7,7 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from oms.core.paging import Page, Paging
 from oms.finance import queries, service
+from oms.finance.queries import MovementFilter
 from oms.finance.schemas import (
     FinanceSettingsIn,
     FinanceSettingsOut,
@@ -15,8 +17,11 @@ from oms.finance.schemas import (
     ManualMatchIn,
     MatchOut,
     MatchRunResult,
+    MovementKind,
+    MovementOut,
     StatementFormat,
     StatementLineOut,
+    StatementOut,
     SyncResult,
 )
 from oms.http.deps import CurrentActor, CurrentPrincipal, Db, requires
@@ -28,6 +33,7 @@ Read = [requires("finance:read")]
 Write = [requires("finance:write")]
 MatchStatus = Literal["review", "confirmed", "rejected"]
 LineStatus = Literal["unmatched", "review", "matched"]
+MovementStatus = Literal["open", "review", "matched"]
 
 
 async def _upload(request: Request) -> tuple[bytes, str | None]:
@@ -58,21 +64,47 @@ def sync_expected(actor: CurrentActor, db: Db) -> SyncResult:
     return service.sync_expected(db, actor.tenant_id)
 
 
+@router.get("/expected", dependencies=Read)
+def list_expected(
+    principal: CurrentPrincipal,
+    db: Db,
+    paging: Paging,
+    status: MovementStatus | None = None,
+    order_id: Annotated[str | None, Query(max_length=36)] = None,
+    kind: MovementKind | None = None,
+) -> Page[MovementOut]:
+    """Expected movements with their order id, order number and every reference, oldest
+    expected date first; cursor-paged."""
+    flt = MovementFilter(status=status, order_id=order_id, kind=kind.value if kind else None)
+    return queries.list_expected(db, principal.tenant_id, flt, paging)
+
+
 @router.post("/matching/run", dependencies=Write)
 def run_matching(actor: CurrentActor, db: Db) -> MatchRunResult:
     """Match every open line against the open expected movements."""
     return service.run_matching(db, actor)
 
 
+@router.get("/statements", dependencies=Read)
+def list_statements(principal: CurrentPrincipal, db: Db, page: Paging) -> Page[StatementOut]:
+    """Imported statements, newest first, paged by cursor."""
+    return queries.list_statements(db, principal.tenant_id, page=page)
+
+
+@router.get("/statements/{statement_id}/lines", dependencies=Read)
+def statement_lines(
+    statement_id: str, principal: CurrentPrincipal, db: Db, page: Paging
+) -> Page[StatementLineOut]:
+    """The lines a statement added (with their bank and entry references), in file order."""
+    return queries.statement_lines(db, principal.tenant_id, statement_id, page=page)
+
+
 @router.get("/matches", dependencies=Read)
 def list_matches(
-    principal: CurrentPrincipal,
-    db: Db,
-    status: MatchStatus | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[MatchOut]:
-    """Matches; ``status=review`` is the review queue."""
-    return queries.list_matches(db, principal.tenant_id, status=status, limit=limit)
+    principal: CurrentPrincipal, db: Db, page: Paging, status: MatchStatus | None = None
+) -> Page[MatchOut]:
+    """Matches, best score first, paged by cursor; ``status=review`` is the review queue."""
+    return queries.list_matches(db, principal.tenant_id, status=status, page=page)
 
 
 @router.post("/matches/{match_id}/confirm", dependencies=Write)
@@ -89,13 +121,18 @@ def reject_match(match_id: str, actor: CurrentActor, db: Db) -> list[MatchOut]:
 
 @router.get("/lines", dependencies=Read)
 def list_lines(
-    principal: CurrentPrincipal,
-    db: Db,
-    status: LineStatus | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[StatementLineOut]:
-    """Statement lines, optionally by status."""
-    return queries.list_lines(db, principal.tenant_id, status=status, limit=limit)
+    principal: CurrentPrincipal, db: Db, page: Paging, status: LineStatus | None = None
+) -> Page[StatementLineOut]:
+    """Statement lines, newest value date first, paged by cursor, optionally by status."""
+    return queries.list_lines(db, principal.tenant_id, status=status, page=page)
+
+
+@router.get("/movements", dependencies=Read)
+def list_movements(
+    principal: CurrentPrincipal, db: Db, page: Paging, status: MovementStatus | None = None
+) -> Page[MovementOut]:
+    """Expected movements, oldest expected date first, paged by cursor."""
+    return queries.list_movements(db, principal.tenant_id, status=status, page=page)
 
 
 @router.post("/lines/{line_id}/match", dependencies=Write, status_code=201)

@@ -2,37 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from oms.config import get_settings
-from oms.core.clock import SystemClock
+from oms.core.cli import database, exit_on_app_error
 from oms.core.context import Actor
-from oms.core.db import make_engine
-from oms.core.errors import AppError
-from oms.core.uow import Database
 from oms.finance import service
+from oms.finance.pulls import service as pulls
 from oms.finance.schemas import StatementFormat
 
 __all__ = ["finance_app"]
 
 finance_app = typer.Typer(help="Bank statements and matching", no_args_is_help=True)
+pull_app = typer.Typer(help="Scheduled statement pulls (Alipay, WeChat Pay, bank HTTP)")
+finance_app.add_typer(pull_app, name="pull")
 Tenant = Annotated[str, typer.Option(help="tenant id")]
-
-
-def _db() -> Database:
-    return Database(make_engine(get_settings().database_url), SystemClock())
 
 
 def _actor(tenant: str) -> Actor:
     return Actor(tenant_id=tenant, principal="cli:finance", role="finance")
-
-
-def _fail(error: AppError) -> None:
-    typer.echo(f"{error.code}: {error.message}", err=True)
-    raise typer.Exit(code=2)
 
 
 @finance_app.command("import")
@@ -42,33 +33,54 @@ def import_file(
     format: Annotated[StatementFormat, typer.Option(help="mt940, camt053 or csv")],
 ) -> None:
     """Import a statement once and match its lines; prints the counts as JSON."""
-    try:
+    with exit_on_app_error():
         result = service.import_statement(
-            _db(), _actor(tenant), data=file.read_bytes(), fmt=format.value, filename=file.name
+            database(), _actor(tenant), data=file.read_bytes(), fmt=format.value, filename=file.name
         )
-    except AppError as error:
-        _fail(error)
-        return
     typer.echo(result.model_dump_json(indent=2))
 
 
 @finance_app.command("sync-expected")
 def sync_expected(tenant: Tenant) -> None:
     """Add expected movements for confirmed payments not yet known."""
-    try:
-        result = service.sync_expected(_db(), tenant)
-    except AppError as error:
-        _fail(error)
-        return
+    with exit_on_app_error():
+        result = service.sync_expected(database(), tenant)
     typer.echo(result.model_dump_json(indent=2))
 
 
 @finance_app.command("match")
 def match(tenant: Tenant) -> None:
     """Match every open statement line against the open expected movements."""
-    try:
-        result = service.run_matching(_db(), _actor(tenant))
-    except AppError as error:
-        _fail(error)
-        return
+    with exit_on_app_error():
+        result = service.run_matching(database(), _actor(tenant))
     typer.echo(result.model_dump_json(indent=2))
+
+
+@pull_app.command("run")
+def pull_run(
+    tenant: Tenant,
+    source: Annotated[str, typer.Option(help="pull source id")],
+    day: Annotated[str | None, typer.Option("--date", help="yyyy-mm-dd; default yesterday")] = None,
+) -> None:
+    """Enqueue a pull of one day now; a worker (oms worker / oms serve) runs it."""
+    try:
+        bill_date = date.fromisoformat(day) if day else None
+    except ValueError:
+        typer.echo("--date must be yyyy-mm-dd", err=True)
+        raise typer.Exit(code=2) from None
+    with exit_on_app_error():
+        result = pulls.trigger_pull(database(), _actor(tenant), source, bill_date=bill_date)
+    typer.echo(result.model_dump_json(indent=2))
+
+
+@pull_app.command("sources")
+def pull_sources(tenant: Tenant) -> None:
+    """The tenant's pull sources with their next scheduled run."""
+    page = pulls.list_sources(database(), tenant, page=pulls.PageRequest(limit=200))
+    typer.echo(page.model_dump_json(indent=2))
+
+
+@pull_app.command("schedule")
+def pull_schedule() -> None:
+    """Enqueue every pull that is due now (what each worker does about once a minute)."""
+    typer.echo(f"enqueued {pulls.schedule_due(database())}")

@@ -6,11 +6,15 @@ from oms.core.errors import AppError
 
 __all__ = [
     "InvalidFinanceSettings",
+    "InvalidPullSource",
     "MalformedStatement",
     "MatchConflict",
     "MatchNotFound",
     "MovementNotFound",
+    "PullFailed",
+    "PullSourceNotFound",
     "StatementLineNotFound",
+    "StatementNotFound",
     "UnsupportedStatementFormat",
 ]
 
@@ -55,3 +59,27 @@ class MatchConflict(AppError):
     code = "ERR_FINANCE_MATCH_CONFLICT"
     http_status = 409
     title = "The line or movement is already matched, or the match was already decided"
+
+
+class StatementNotFound(AppError):
+    code = "ERR_FINANCE_STATEMENT_NOT_FOUND"
+    http_status = 404
+    title = "No such statement"
+
+
+class PullFailed(AppError):
+    code = "ERR_FINANCE_PULL_FAILED"
+    http_status = 502
+    title = "The statement could not be fetched from its source"
+
+
+class PullSourceNotFound(AppError):
+    code = "ERR_FINANCE_PULL_SOURCE_NOT_FOUND"
+    http_status = 404
+    title = "No such statement-pull source"
+
+
+class InvalidPullSource(AppError):
+    code = "ERR_FINANCE_INVALID_PULL_SOURCE"
+    http_status = 422
+    title = "The statement-pull source is not valid"

@@ -16,13 +16,18 @@ from oms.finance.errors import (
     StatementLineNotFound,
 )
 from oms.finance.models import ExpectedMovement, FinanceMatch, StatementLine
+from oms.finance.queries import match_outs
+from oms.finance.reasons import Reason
 from oms.finance.schemas import ManualMatchIn, MatchOut
+from oms.finance.states import MATCH_MACHINE, LineStatus, MatchStatus, MovementStatus
 
 __all__ = ["confirm_match", "match_line", "reject_match"]
 
 
 def confirm_match(db: Database, actor: Actor, match_id: str) -> list[MatchOut]:
-    """Confirm a proposal in review (with the rest of its split or merged group).
+    """Confirm a proposal in review (with the rest of its split or merged group); the other
+    proposals in review for its lines or movements (a line's other candidates, other lines
+    wanting the same movement) are rejected.
 
     Raises: ERR_FINANCE_MATCH_NOT_FOUND, ERR_FINANCE_MATCH_CONFLICT (already decided).
     """
@@ -30,14 +35,15 @@ def confirm_match(db: Database, actor: Actor, match_id: str) -> list[MatchOut]:
         group = _group_in_review(uow, actor.tenant_id, match_id)
         now = uow.clock.now()
         for row in group:
-            row.status, row.decided_by, row.decided_at = "confirmed", actor.principal, now
+            MATCH_MACHINE.transition(row, to=MatchStatus.CONFIRMED, now=now)
+            row.decided_by = actor.principal
         uow.session.flush()
-        store.set_line_status(uow.session, actor.tenant_id, {r.line_id for r in group}, "matched")
-        movements = {r.movement_id for r in group}
-        store.set_movement_status(uow.session, actor.tenant_id, movements, "matched")
-        _audit(uow, actor, match_id, "confirm", "review", "confirmed")
+        lines, movements = {r.line_id for r in group}, {r.movement_id for r in group}
+        _release_rivals(uow, actor, lines, movements, keep=group[0].group_id)
+        _matched(uow, actor.tenant_id, lines, movements)
+        _audit(uow, actor, match_id, "confirm", MatchStatus.REVIEW, MatchStatus.CONFIRMED)
         uow.commit()
-        return [_out(r) for r in group]
+        return _outs(uow, actor.tenant_id, group)
 
 
 def reject_match(db: Database, actor: Actor, match_id: str) -> list[MatchOut]:
@@ -52,9 +58,9 @@ def reject_match(db: Database, actor: Actor, match_id: str) -> list[MatchOut]:
         rows = store.release_group(
             uow.session, actor.tenant_id, group[0].group_id, by=actor.principal, now=now
         )
-        _audit(uow, actor, match_id, "reject", "review", "rejected")
+        _audit(uow, actor, match_id, "reject", MatchStatus.REVIEW, MatchStatus.REJECTED)
         uow.commit()
-        return [_out(r) for r in rows]
+        return _outs(uow, actor.tenant_id, rows)
 
 
 def match_line(db: Database, actor: Actor, line_id: str, body: ManualMatchIn) -> MatchOut:
@@ -67,42 +73,50 @@ def match_line(db: Database, actor: Actor, line_id: str, body: ManualMatchIn) ->
     with db.uow() as uow:
         line, movement = _open_pair(uow, tenant, line_id, body.movement_id)
         now = uow.clock.now()
-        for group_id in _review_groups(uow, tenant, line.id, movement.id):
-            store.release_group(uow.session, tenant, group_id, by=actor.principal, now=now)
+        _release_rivals(uow, actor, {line.id}, {movement.id}, keep=None)
         row = FinanceMatch(
             tenant_id=tenant,
             id=new_id(),
             group_id=new_id(),
             line_id=line.id,
             movement_id=movement.id,
+            order_id=movement.order_id,
+            order_no=movement.order_no,
             kind="manual",
             score=0,
-            reasons=["matched by hand" + (f": {body.note}" if body.note else "")],
-            status="confirmed",
+            reasons=[Reason("manual", {"note": body.note or ""}).to_json()],
+            status=MatchStatus.CONFIRMED.value,
             decided_by=actor.principal,
             decided_at=now,
             created_at=now,
         )
         uow.session.add(row)
         uow.session.flush()
-        store.set_line_status(uow.session, tenant, [line.id], "matched")
-        store.set_movement_status(uow.session, tenant, [movement.id], "matched")
-        _audit(uow, actor, row.id, "manual_match", None, "confirmed")
+        _matched(uow, tenant, {line.id}, {movement.id})
+        _audit(uow, actor, row.id, "manual_match", None, MatchStatus.CONFIRMED)
         uow.commit()
-        return _out(row)
+        return _outs(uow, tenant, [row])[0]
 
 
 def _group_in_review(uow: UnitOfWork, tenant_id: str, match_id: str) -> list[FinanceMatch]:
     match = uow.session.get(FinanceMatch, (tenant_id, match_id))
     if match is None:
         raise MatchNotFound("no such match", match_id=match_id)
+    movements = uow.session.scalars(
+        select(FinanceMatch.movement_id).where(
+            FinanceMatch.tenant_id == tenant_id, FinanceMatch.group_id == match.group_id
+        )
+    )
+    # Movements first: two lines' candidates may want one movement, and whoever decides
+    # second must wait here (before touching any match row, so no deadlock) and then lose.
+    _lock_open_movements(uow, tenant_id, set(movements))
     # Compare-and-set: of two people deciding the same group, only the first wins.
     claimed = uow.session.execute(
         update(FinanceMatch)
         .where(
             FinanceMatch.tenant_id == tenant_id,
             FinanceMatch.group_id == match.group_id,
-            FinanceMatch.status == "review",
+            FinanceMatch.status == MatchStatus.REVIEW,
         )
         .values(decided_at=uow.clock.now())
     )
@@ -118,6 +132,22 @@ def _group_in_review(uow: UnitOfWork, tenant_id: str, match_id: str) -> list[Fin
     )
 
 
+def _lock_open_movements(uow: UnitOfWork, tenant_id: str, movement_ids: set[str]) -> None:
+    """Lock the movements (ascending id, PostgreSQL) and refuse if one is already matched."""
+    stmt = (
+        select(ExpectedMovement.id, ExpectedMovement.status)
+        .where(
+            ExpectedMovement.tenant_id == tenant_id, ExpectedMovement.id.in_(sorted(movement_ids))
+        )
+        .order_by(ExpectedMovement.id)
+    )
+    if uow.is_postgres:
+        stmt = stmt.with_for_update()
+    for movement_id, status in uow.session.execute(stmt):
+        if status == MovementStatus.MATCHED:
+            raise MatchConflict("the movement is already matched", movement_id=movement_id)
+
+
 def _open_pair(
     uow: UnitOfWork, tenant_id: str, line_id: str, movement_id: str
 ) -> tuple[StatementLine, ExpectedMovement]:
@@ -127,22 +157,37 @@ def _open_pair(
     movement = uow.session.get(ExpectedMovement, (tenant_id, movement_id))
     if movement is None:
         raise MovementNotFound("no such expected movement", movement_id=movement_id)
-    if line.status == "matched":
+    _lock_open_movements(uow, tenant_id, {movement_id})
+    if line.status == LineStatus.MATCHED:
         raise MatchConflict("the statement line is already matched", line_id=line_id)
-    if movement.status == "matched":
+    if movement.status == MovementStatus.MATCHED:
         raise MatchConflict("the movement is already matched", movement_id=movement_id)
     return line, movement
 
 
-def _review_groups(uow: UnitOfWork, tenant_id: str, line_id: str, movement_id: str) -> set[str]:
-    rows = uow.session.scalars(
-        select(FinanceMatch.group_id).where(
-            FinanceMatch.tenant_id == tenant_id,
-            FinanceMatch.status == "review",
-            (FinanceMatch.line_id == line_id) | (FinanceMatch.movement_id == movement_id),
+def _release_rivals(
+    uow: UnitOfWork, actor: Actor, lines: set[str], movements: set[str], *, keep: str | None
+) -> None:
+    """Reject the groups in review (other than ``keep``) that want these lines or movements."""
+    groups = set(
+        uow.session.scalars(
+            select(FinanceMatch.group_id).where(
+                FinanceMatch.tenant_id == actor.tenant_id,
+                FinanceMatch.status == MatchStatus.REVIEW,
+                FinanceMatch.line_id.in_(sorted(lines))
+                | FinanceMatch.movement_id.in_(sorted(movements)),
+            )
         )
     )
-    return set(rows)
+    now = uow.clock.now()
+    for group_id in sorted(groups - {keep}):
+        store.release_group(uow.session, actor.tenant_id, group_id, by=actor.principal, now=now)
+
+
+def _matched(uow: UnitOfWork, tenant_id: str, lines: set[str], movements: set[str]) -> None:
+    now = uow.clock.now()
+    store.move_lines(uow.session, tenant_id, lines, LineStatus.MATCHED, now=now)
+    store.move_movements(uow.session, tenant_id, movements, MovementStatus.MATCHED, now=now)
 
 
 def _audit(
@@ -152,5 +197,6 @@ def _audit(
     record_attempt(uow.session, actor, attempt, now=uow.clock.now())
 
 
-def _out(row: FinanceMatch) -> MatchOut:
-    return MatchOut.model_validate(row, from_attributes=True)
+def _outs(uow: UnitOfWork, tenant_id: str, rows: list[FinanceMatch]) -> list[MatchOut]:
+    uow.session.flush()
+    return match_outs(uow.session, tenant_id, rows)

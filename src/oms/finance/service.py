@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-
 from oms.core.audit import Attempt, Outcome, record_attempt
 from oms.core.context import Actor
+from oms.core.repo import retry_on_race
 from oms.core.uow import Database, UnitOfWork
 from oms.finance import statements, store
 from oms.finance.errors import InvalidFinanceSettings
@@ -56,6 +55,7 @@ def update_settings(db: Database, actor: Actor, body: FinanceSettingsIn) -> Fina
         row.amount_tolerance = body.amount_tolerance
         row.date_window_days = body.date_window_days
         row.auto_confirm_score = body.auto_confirm_score
+        row.auto_confirm_merged = body.auto_confirm_merged
         row.csv_layout = layout.model_dump()
         row.updated_at = uow.clock.now()
         _audit(uow, actor, "finance_settings", actor.tenant_id, "update_settings")
@@ -64,25 +64,36 @@ def update_settings(db: Database, actor: Actor, body: FinanceSettingsIn) -> Fina
 
 
 def import_statement(
-    db: Database, actor: Actor, *, data: bytes, fmt: str, filename: str | None = None
+    db: Database,
+    actor: Actor,
+    *,
+    data: bytes,
+    fmt: str,
+    filename: str | None = None,
+    source_id: str | None = None,
 ) -> ImportResult:
     """Import a statement file once, then match the open lines.
 
     The file is parsed completely before anything is written, and all of it is written in one
     transaction. A file seen before (same SHA-256) adds nothing; lines seen before (same
-    dedupe key, e.g. overlapping exports) are skipped.
+    dedupe key, e.g. overlapping exports) are skipped. The answer lists every line's outcome.
+    ``source_id`` names the statement-pull source that fetched the file.
     Raises: ERR_FINANCE_UNSUPPORTED_FORMAT, ERR_FINANCE_MALFORMED_STATEMENT.
     """
-    try:
-        return _import_once(db, actor, data=data, fmt=fmt, filename=filename)
-    except IntegrityError:
-        # A concurrent import of the same file (or overlapping lines) committed first; the
-        # second attempt sees it and adds only what is still new.
-        return _import_once(db, actor, data=data, fmt=fmt, filename=filename)
+    # A concurrent import of the same file (or overlapping lines) may commit first; the
+    # second attempt sees it and adds only what is still new.
+    return retry_on_race(
+        lambda: _import_once(db, actor, data, fmt, filename, source_id), attempts=2
+    )
 
 
 def _import_once(
-    db: Database, actor: Actor, *, data: bytes, fmt: str, filename: str | None
+    db: Database,
+    actor: Actor,
+    data: bytes,
+    fmt: str,
+    filename: str | None,
+    source_id: str | None,
 ) -> ImportResult:
     digest = statements.file_digest(data)
     with db.uow() as uow:
@@ -97,11 +108,13 @@ def _import_once(
                 lines_skipped=known.line_count,
                 auto_confirmed=0,
                 for_review=0,
+                lines=statements.stored_lines(uow.session, actor.tenant_id, known.id),
+                lines_url=_lines_url(known.id),
             )
         tenant_settings = _settings(uow, actor.tenant_id)
         parsed = parse_statement(data, fmt, _layout(tenant_settings))
         now = uow.clock.now()
-        statement = statements.store_statement(
+        statement, seen = statements.store_statement(
             uow.session,
             actor.tenant_id,
             parsed,
@@ -110,9 +123,12 @@ def _import_once(
             filename=filename,
             by=actor.principal,
             now=now,
+            source_id=source_id,
         )
         uow.session.flush()
         auto, review, _, _ = _match(uow, actor.tenant_id, tenant_settings, now)
+        uow.session.flush()
+        lines = statements.line_results(uow.session, actor.tenant_id, parsed, seen)
         _audit(uow, actor, "bank_statement", statement.id, "import", lines=statement.lines_added)
         uow.commit()
     return ImportResult(
@@ -124,7 +140,13 @@ def _import_once(
         lines_skipped=statement.line_count - statement.lines_added,
         auto_confirmed=auto,
         for_review=review,
+        lines=lines,
+        lines_url=_lines_url(statement.id),
     )
+
+
+def _lines_url(statement_id: str) -> str:
+    return f"/api/v1/finance/statements/{statement_id}/lines"
 
 
 def run_matching(db: Database, actor: Actor) -> MatchRunResult:
@@ -162,7 +184,12 @@ def _settings(uow: UnitOfWork, tenant_id: str) -> FinanceSettings | None:
 def _engine_settings(row: MatchSettings | FinanceSettings | None) -> MatchSettings:
     if row is None or isinstance(row, MatchSettings):
         return row or MatchSettings()
-    return MatchSettings(row.amount_tolerance, row.date_window_days, row.auto_confirm_score)
+    return MatchSettings(
+        row.amount_tolerance,
+        row.date_window_days,
+        row.auto_confirm_score,
+        auto_confirm_merged=row.auto_confirm_merged,
+    )
 
 
 def _layout(row: FinanceSettings | None) -> CsvLayout:

@@ -8,12 +8,12 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from oms.config import Settings
-from oms.core.auth import Principal, authenticate_api_key, require
+from oms.core.auth import PartnerCaller, Principal, authenticate_partner, require
 from oms.core.context import Actor
 from oms.core.uow import Database
-from oms.http.middleware import bearer_token
+from oms.http.middleware import bearer_token, request_principal
 
-__all__ = ["AppSettings", "CurrentActor", "CurrentPrincipal", "Db", "requires"]
+__all__ = ["AppSettings", "CurrentActor", "CurrentPartner", "CurrentPrincipal", "Db", "requires"]
 
 
 def get_db(request: Request) -> Database:
@@ -28,12 +28,18 @@ def get_settings(request: Request) -> Settings:
 
 async def get_principal(request: Request) -> Principal:
     db: Database = request.app.state.db
-    return await run_in_threadpool(authenticate_api_key, db, bearer_token(request.headers))
+    return await run_in_threadpool(request_principal, db, request.headers)
+
+
+async def get_partner(request: Request) -> PartnerCaller:
+    db: Database = request.app.state.db
+    return await run_in_threadpool(authenticate_partner, db, bearer_token(request.headers))
 
 
 Db = Annotated[Database, Depends(get_db)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+CurrentPartner = Annotated[PartnerCaller, Depends(get_partner)]
 
 
 def get_actor(request: Request, principal: CurrentPrincipal) -> Actor:

@@ -19,19 +19,26 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from oms.core import idempotency
-from oms.core.auth import authenticate_api_key
+from oms.core.auth import Principal, authenticate_api_key, checking_permissions
 from oms.core.errors import (
     AppError,
-    AuthenticationRequired,
+    Forbidden,
     PayloadTooLarge,
     UnsupportedMediaType,
     ValidationFailed,
 )
-from oms.core.idempotency import StoredResponse
+from oms.core.idempotency import IdempotencyScope, StoredResponse
+from oms.core.secrets import SecretBox, secret_box
 from oms.core.tracing import from_request_headers, traced
-from oms.http.problems import internal_error, problem_response
+from oms.http.problems import problem_response, unexpected_error
 
-__all__ = ["BodyGuardMiddleware", "IdempotencyMiddleware", "TraceMiddleware", "bearer_token"]
+__all__ = [
+    "BodyGuardMiddleware",
+    "IdempotencyMiddleware",
+    "TraceMiddleware",
+    "bearer_token",
+    "request_principal",
+]
 
 log = structlog.get_logger("oms.http")
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -43,6 +50,14 @@ def bearer_token(headers: Headers) -> str | None:
     value = headers.get("authorization", "")
     scheme, _, token = value.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def request_principal(db: Any, headers: Headers) -> Principal:
+    """The caller of a request: its bearer key, acting on the tenant ``OMS-Tenant`` names
+    (a partner key; a tenant's key may name only its own tenant). Raises what
+    ``core.auth.authenticate_api_key`` raises."""
+    acting = headers.get("oms-tenant", "").strip() or None
+    return authenticate_api_key(db, bearer_token(headers), acting_tenant=acting)
 
 
 def _state(scope: Scope) -> dict[str, Any]:
@@ -85,10 +100,10 @@ class TraceMiddleware:
         with traced(trace):
             try:
                 await self.app(scope, receive, send_with_trace)
-            except Exception:
+            except Exception as exc:
                 log.exception("http.unhandled", path=scope.get("path"))
                 if not status["started"]:
-                    await _send_problem(scope, receive, send_with_trace, internal_error())
+                    await _send_problem(scope, receive, send_with_trace, unexpected_error(exc))
             log.info(
                 "http.request",
                 method=scope.get("method"),
@@ -241,7 +256,12 @@ def _replay(body: bytes) -> Receive:
 
 
 class IdempotencyMiddleware:
-    """Honour ``Idempotency-Key`` on every API POST (see ``core.idempotency``)."""
+    """Honour ``Idempotency-Key`` on every API POST (see ``core.idempotency``).
+
+    The key is the caller's own (tenant and API key), so nobody replays another caller's
+    answer; the permissions the first run was checked against are checked again before a
+    replay, so a caller who lost them gets 403, never the stored answer.
+    """
 
     def __init__(self, app: ASGIApp, *, ttl_seconds: int, lease_seconds: int) -> None:
         self.app = app
@@ -259,17 +279,20 @@ class IdempotencyMiddleware:
             return
         db = scope["app"].state.db
         try:
-            principal = await run_in_threadpool(authenticate_api_key, db, bearer_token(headers))
-        except AuthenticationRequired:
-            await self.app(scope, receive, send)  # the route answers 401 itself
+            principal = await run_in_threadpool(request_principal, db, headers)
+        except AppError:
+            # Not a tenant's caller (no key, a suspended tenant, a partner's own route): the
+            # route answers for itself, and there is no tenant to keep an answer under.
+            await self.app(scope, receive, send)
             return
-        tenant_id = principal.tenant_id
+        box = secret_box(scope["app"].state.settings)
+        owned = IdempotencyScope(principal.tenant_id, principal.principal, key)
         try:
             claim = await run_in_threadpool(
                 idempotency.claim_key,
                 db,
-                tenant_id=tenant_id,
-                key=key,
+                box,
+                owned,
                 fingerprint=_fingerprint(scope),
                 ttl=self.ttl,
                 lease=self.lease,
@@ -278,12 +301,37 @@ class IdempotencyMiddleware:
             await _send_problem(scope, receive, send, error)
             return
         if isinstance(claim, StoredResponse):
-            await _send_stored(send, claim)
+            await self._replay(scope, receive, send, principal, claim)
             return
-        await self._run_and_store(scope, receive, send, db, tenant_id, key)
+        await self._run_and_store(scope, receive, send, db, box, owned)
+
+    async def _replay(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        principal: Principal,
+        claim: StoredResponse,
+    ) -> None:
+        lost = sorted(p for p in claim.permissions if not principal.can(p))
+        if lost:
+            error = Forbidden(
+                f"role {principal.role} may not {lost[0]}",
+                permission=lost[0],
+                role=str(principal.role),
+            )
+            await _send_problem(scope, receive, send, error)
+            return
+        await _send_stored(send, claim)
 
     async def _run_and_store(
-        self, scope: Scope, receive: Receive, send: Send, db: Any, tenant_id: str, key: str
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        db: Any,
+        box: SecretBox,
+        owned: IdempotencyScope,
     ) -> None:
         captured: dict[str, Any] = {"status": 500, "headers": {}, "body": []}
 
@@ -299,18 +347,22 @@ class IdempotencyMiddleware:
                 captured["body"].append(message.get("body", b""))
             await send(message)
 
-        try:
-            await self.app(scope, receive, capture)
-        except Exception:
-            await run_in_threadpool(idempotency.release_key, db, tenant_id=tenant_id, key=key)
-            raise
+        with checking_permissions() as checked:
+            try:
+                await self.app(scope, receive, capture)
+            except Exception:
+                await run_in_threadpool(idempotency.release_key, db, owned)
+                raise
         if captured["status"] >= 500:
-            await run_in_threadpool(idempotency.release_key, db, tenant_id=tenant_id, key=key)
+            await run_in_threadpool(idempotency.release_key, db, owned)
             return
-        stored = StoredResponse(captured["status"], captured["headers"], b"".join(captured["body"]))
-        await run_in_threadpool(
-            idempotency.store_response, db, tenant_id=tenant_id, key=key, response=stored
+        stored = StoredResponse(
+            captured["status"],
+            captured["headers"],
+            b"".join(captured["body"]),
+            tuple(sorted(checked)),
         )
+        await run_in_threadpool(idempotency.store_response, db, box, owned, stored)
 
 
 def _fingerprint(scope: Scope) -> str:

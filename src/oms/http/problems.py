@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
 from oms.core.errors import (
     AppError,
+    DatabaseUnavailable,
     InternalError,
     MalformedBody,
     MethodNotAllowed,
@@ -21,11 +24,72 @@ from oms.core.errors import (
 )
 from oms.core.tracing import TraceContext
 
-__all__ = ["ProblemResponse", "install_problem_handlers", "internal_error", "problem_response"]
+__all__ = [
+    "PROBLEM_MEDIA_TYPE",
+    "PROBLEM_REF",
+    "PROBLEM_SCHEMA",
+    "ProblemResponse",
+    "install_problem_handlers",
+    "internal_error",
+    "problem_openapi_response",
+    "problem_response",
+    "problems",
+    "unexpected_error",
+]
 
 log = structlog.get_logger(__name__)
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 _HTTP_CODES: dict[int, type[AppError]] = {404: NotFound, 405: MethodNotAllowed}
+_DATABASE_RETRY_AFTER_SECONDS = 1
+# The one schema of every problem+json answer, as the OpenAPI document declares it.
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": (
+        "RFC 9457 problem details. `code` is stable (`ERR_<DOMAIN>_<PROBLEM>`, listed at "
+        "`/api/v1/errors`); members beyond these are extensions."
+    ),
+    "type": "object",
+    "required": ["type", "title", "status", "code"],
+    "properties": {
+        "type": {"type": "string", "description": "`/api/v1/errors/<code>`"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "instance": {"type": "string", "description": "the request path"},
+        "code": {"type": "string", "pattern": "^ERR_[A-Z0-9_]+$"},
+        "details": {"type": "object", "additionalProperties": True},
+        "trace_id": {"type": ["string", "null"]},
+    },
+    "additionalProperties": True,
+}
+
+# Why each status happens, for the operations that can answer it.
+_REASONS: dict[int, str] = {
+    400: "The body is not well-formed JSON (ERR_MALFORMED_BODY) or is refused as malformed",
+    401: "No valid API key (ERR_AUTH_REQUIRED)",
+    403: "The key's role may not do this (ERR_AUTH_FORBIDDEN)",
+    404: "Nothing by that id in this tenant (ERR_*_NOT_FOUND)",
+    409: "Conflict with the current state, or the Idempotency-Key is still in flight",
+    412: "If-Match names another version",
+    413: "The body is over the size limit (ERR_PAYLOAD_TOO_LARGE)",
+    415: "The body is not application/json (ERR_UNSUPPORTED_MEDIA_TYPE)",
+    422: "A parameter or the body is not valid (ERR_VALIDATION)",
+    428: "This change needs If-Match",
+    429: "Too many requests; retry after the Retry-After delay",
+}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: the domain errors it raises, each a ``Problem``."""
+    return {status: problem_openapi_response(status) for status in statuses}
+
+
+def problem_openapi_response(status: int, reason: str | None = None) -> dict[str, Any]:
+    return {
+        "description": reason or _REASONS.get(status) or HTTPStatus(status).phrase,
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": dict(PROBLEM_REF)}},
+    }
 
 
 class ProblemResponse(JSONResponse):
@@ -47,7 +111,11 @@ def problem_response(
     }
     if instance:
         body["instance"] = instance
-    return ProblemResponse(body, status_code=error.http_status)
+    response = ProblemResponse(body, status_code=error.http_status)
+    retry_after = error.details.get("retry_after")
+    if isinstance(retry_after, int):
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def _trace_of(request: Request) -> TraceContext | None:
@@ -104,3 +172,18 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 def internal_error() -> InternalError:
     return InternalError("an unexpected error occurred; quote the trace id when reporting it")
+
+
+def unexpected_error(exc: Exception) -> AppError:
+    """The problem to answer for an exception nothing handled.
+
+    A refused or lost database connection, or a pool with no connection free in time, is the
+    one outage a client can ride out by retrying, so it is a 503 with Retry-After rather than
+    an anonymous 500.
+    """
+    if isinstance(exc, OperationalError | PoolTimeout):
+        return DatabaseUnavailable(
+            "the database refused or lost the connection; nothing was written",
+            retry_after=_DATABASE_RETRY_AFTER_SECONDS,
+        )
+    return internal_error()

@@ -11,7 +11,8 @@ from pydantic import BaseModel
 from oms.core import auth, jobs
 from oms.core.errors import CATALOGUE, NotFound
 from oms.core.health import readiness
-from oms.http.deps import CurrentPrincipal, Db, requires
+from oms.core.paging import Page, Paging
+from oms.http.deps import CurrentActor, CurrentPrincipal, Db, requires
 
 __all__ = ["router"]
 
@@ -47,6 +48,22 @@ class ApiKeyOut(BaseModel):
     api_key: str
 
 
+class ApiKeyInfoOut(BaseModel):
+    """A key as a list shows it: never the key, at most its last 4 characters."""
+
+    id: str
+    name: str
+    role: str
+    hint: str | None
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+def _key_out(info: auth.ApiKeyInfo) -> ApiKeyInfoOut:
+    return ApiKeyInfoOut.model_validate(info, from_attributes=True)
+
+
 @router.get("/healthz", tags=["system"])
 def healthz() -> dict[str, str]:
     """The process is up."""
@@ -78,10 +95,13 @@ def error_info(code: str) -> ErrorInfo:
 
 
 @router.get("/api/v1/jobs", tags=["jobs"], dependencies=[requires("jobs:read")])
-def list_jobs(principal: CurrentPrincipal, db: Db, status: str | None = None) -> list[JobOut]:
+def list_jobs(
+    principal: CurrentPrincipal, db: Db, page: Paging, status: str | None = None
+) -> Page[JobOut]:
     """Outbox messages of this tenant, newest first; ``status=dead`` for dead letters."""
-    found = jobs.list_jobs(db, tenant_id=principal.tenant_id, status=status)
-    return [JobOut.model_validate(job, from_attributes=True) for job in found]
+    found = jobs.job_page(db, tenant_id=principal.tenant_id, status=status, page=page)
+    items = [JobOut.model_validate(job, from_attributes=True) for job in found.items]
+    return Page[JobOut](items=items, next_cursor=found.next_cursor, has_more=found.has_more)
 
 
 @router.post("/api/v1/jobs/{job_id}/retry", tags=["jobs"], dependencies=[requires("jobs:retry")])
@@ -103,3 +123,23 @@ def create_api_key(body: ApiKeyIn, principal: CurrentPrincipal, db: Db) -> ApiKe
         db, tenant_id=principal.tenant_id, role=body.role.value, name=body.name
     )
     return ApiKeyOut(key_id=created.key_id, role=created.role, api_key=created.api_key)
+
+
+@router.get("/api/v1/api-keys", tags=["access"], dependencies=[requires("keys:manage")])
+def list_api_keys(
+    principal: CurrentPrincipal,
+    db: Db,
+    page: Paging,
+) -> Page[ApiKeyInfoOut]:
+    """This tenant's keys, oldest first, revoked ones included; follow ``next_cursor``."""
+    found = auth.list_api_keys(
+        db, tenant_id=principal.tenant_id, cursor=page.cursor, limit=page.limit
+    )
+    items = [_key_out(i) for i in found.items]
+    return Page[ApiKeyInfoOut](items=items, next_cursor=found.next_cursor, has_more=found.has_more)
+
+
+@router.delete("/api/v1/api-keys/{key_id}", tags=["access"], dependencies=[requires("keys:manage")])
+def revoke_api_key(key_id: str, actor: CurrentActor, db: Db) -> ApiKeyInfoOut:
+    """Revoke a key: refused everywhere within a second. Revoking it again changes nothing."""
+    return _key_out(auth.revoke_api_key(db, actor, key_id))

@@ -1,26 +1,35 @@
-"""Stock over HTTP: warehouses, movements, levels, the ledger, an order's holds."""
+"""Stock over HTTP: warehouses, movements, levels, the ledger.
+
+An order's holds (``GET /api/v1/orders/{id}/reservations``) are served by orders' routes: the
+order is checked there, and inventory never imports orders.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
+from oms.core.paging import Page, Paging
 from oms.http.deps import CurrentActor, CurrentPrincipal, Db, requires
+from oms.http.problems import problems
 from oms.inventory import queries, service
 from oms.inventory.queries import LevelCache
 from oms.inventory.schemas import (
     BucketsIn,
     LedgerOut,
+    MovementBatchIn,
+    MovementBatchOut,
+    MovementBatchResult,
     MovementIn,
     MovementOut,
-    ReservationOut,
     SafetyStockIn,
     StockLevel,
+    TrackingIn,
     WarehouseIn,
+    WarehouseLocationIn,
     WarehouseOut,
 )
-from oms.orders.queries import get_order
 
 __all__ = ["router"]
 
@@ -33,9 +42,9 @@ def _cache(request: Request) -> LevelCache:
 
 
 @router.get("/warehouses", dependencies=[requires("stock:read")])
-def list_warehouses(principal: CurrentPrincipal, db: Db) -> list[WarehouseOut]:
-    """Warehouses in the order reservations try them."""
-    return queries.warehouses(db, principal.tenant_id)
+def list_warehouses(principal: CurrentPrincipal, db: Db, page: Paging) -> Page[WarehouseOut]:
+    """Warehouses in the order reservations try them, paged by cursor."""
+    return queries.warehouse_page(db, principal.tenant_id, page=page)
 
 
 @router.post("/warehouses", status_code=201, dependencies=[requires("stock:write")])
@@ -44,16 +53,64 @@ def create_warehouse(body: WarehouseIn, actor: CurrentActor, db: Db) -> Warehous
     return service.create_warehouse(db, actor, body)
 
 
-@router.post("/stock/movements", status_code=201, dependencies=[requires("stock:write")])
+@router.put(
+    "/warehouses/{code}/location", dependencies=[requires("stock:write")], responses=problems(404)
+)
+def put_warehouse_location(
+    code: str, body: WarehouseLocationIn, actor: CurrentActor, db: Db
+) -> WarehouseOut:
+    """Say where the warehouse is: fulfilment plans ship from its province."""
+    return service.set_warehouse_location(db, actor, code, body)
+
+
+@router.post(
+    "/stock/movements",
+    status_code=201,
+    dependencies=[requires("stock:write")],
+    responses=problems(404),
+)
 def post_movement(body: MovementIn, actor: CurrentActor, db: Db) -> MovementOut:
     """Inbound, adjustment (signed), deduct, return or correction; ``expected_version`` CAS."""
     return service.record_movement(db, actor, body)
 
 
-@router.put("/stock/{sku}/safety-stock", status_code=204, dependencies=[requires("stock:write")])
+@router.post(
+    "/stock/movements/batch",
+    dependencies=[requires("stock:write")],
+    response_model_exclude_none=True,
+)
+def post_movements(body: MovementBatchIn, actor: CurrentActor, db: Db) -> MovementBatchOut:
+    """Post up to 500 movements, each on its own exactly as ``POST /stock/movements``; per
+    item, in order: 201 and its ledger id, or the error's status and code."""
+    results = service.record_movements(db, actor, body.movements)
+    return MovementBatchOut(
+        results=[
+            MovementBatchResult(index=r.index, status=r.status, ledger_id=r.id, code=r.code)
+            for r in results
+        ]
+    )
+
+
+@router.put(
+    "/stock/{sku}/safety-stock",
+    status_code=204,
+    dependencies=[requires("stock:write")],
+    responses=problems(409),
+)
 def put_safety_stock(sku: str, body: SafetyStockIn, actor: CurrentActor, db: Db) -> None:
     """Hold units back from sale."""
     service.set_safety_stock(db, actor, sku, body)
+
+
+@router.put("/stock/{sku}/tracking", dependencies=[requires("stock:write")])
+def put_tracking(
+    sku: Annotated[str, Path(min_length=1, max_length=64)],
+    body: TrackingIn,
+    actor: CurrentActor,
+    db: Db,
+) -> StockLevel:
+    """Count the SKU's stock, or not (``{"tracked": false}``: services, vouchers, gift cards)."""
+    return service.set_tracking(db, actor, sku, body)
 
 
 @router.post("/stock/{sku}/buckets", dependencies=[requires("stock:write")])
@@ -84,15 +141,8 @@ def read_ledger(
     sku: str,
     principal: CurrentPrincipal,
     db: Db,
+    page: Paging,
     warehouse: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[LedgerOut]:
-    """The SKU's movements, newest first."""
-    return queries.ledger(db, principal.tenant_id, sku, warehouse=warehouse, limit=limit)
-
-
-@router.get("/orders/{order_id}/reservations", dependencies=[requires("orders:read")])
-def read_reservations(order_id: str, principal: CurrentPrincipal, db: Db) -> list[ReservationOut]:
-    """The order's stock holds and what became of them. Raises ERR_ORDER_NOT_FOUND."""
-    get_order(db, principal.tenant_id, order_id)
-    return queries.order_reservations(db, principal.tenant_id, order_id)
+) -> Page[LedgerOut]:
+    """The SKU's movements, newest first, paged by cursor."""
+    return queries.ledger_page(db, principal.tenant_id, sku, warehouse=warehouse, page=page)

@@ -8,22 +8,14 @@ from typing import Annotated
 
 import typer
 
-from oms.config import get_settings
-from oms.core.clock import SystemClock
+from oms.core.cli import database, exit_on_app_error
 from oms.core.context import Actor
-from oms.core.db import make_engine
-from oms.core.errors import AppError
-from oms.core.uow import Database
 from oms.inventory.queries import verify_stock
 from oms.inventory.service import split_into_buckets
 
 __all__ = ["stock_app"]
 
 stock_app = typer.Typer(help="Stock: buckets for hot SKUs, verification", no_args_is_help=True)
-
-
-def _database() -> Database:
-    return Database(make_engine(get_settings().database_url), SystemClock())
 
 
 @stock_app.command("buckets")
@@ -36,20 +28,17 @@ def buckets(
     tenant: Annotated[str, typer.Option(help="tenant id")] = "",
 ) -> None:
     """Split a hot SKU's stock in a warehouse into buckets (one row lock each)."""
-    db = _database()
+    db = database()
     actor = Actor(tenant, "cli:stock-buckets", "admin")
-    try:
+    with exit_on_app_error():
         level = split_into_buckets(db, actor, sku, warehouse=warehouse, count=count)
-    except AppError as error:
-        typer.echo(f"{error.code}: {error.message}", err=True)
-        raise typer.Exit(code=2) from None
     typer.echo(level.model_dump_json(indent=2))
 
 
 @stock_app.command("verify")
 def verify() -> None:
     """Rebuild every balance from the ledger; exit 1 with a report on any drift."""
-    db = _database()
+    db = database()
     checked, drifts = verify_stock(db)
     if drifts:
         typer.echo(json.dumps([asdict(d) for d in drifts], indent=2), err=True)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from oms.config import Settings
-from oms.core.jobs import register_periodic
+from oms.core.jobs import JobRegistry
 from oms.inventory.service import sweep_expired_reservations
 
 __all__ = ["register"]
 
 
-def register(settings: Settings) -> None:
-    """Run the expiry sweep from every worker."""
-    register_periodic(
+def register(registry: JobRegistry, settings: Settings) -> None:
+    """Run the expiry sweep (once per cluster per interval)."""
+    registry.every(
         "reservation-expiry", settings.sweep_interval_seconds, sweep_expired_reservations
     )

@@ -15,9 +15,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oms.core.db import Base, UTCDateTime
+from oms.core.db import Base, TenantKeyed, UTCDateTime
 
-__all__ = ["LedgerEntry", "Reservation", "StockItem", "Warehouse"]
+__all__ = ["AwaitedSku", "LedgerEntry", "Reservation", "StockItem", "UntrackedSku", "Warehouse"]
 
 
 class Warehouse(Base):
@@ -30,6 +30,9 @@ class Warehouse(Base):
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     priority: Mapped[int] = mapped_column(Integer)
+    # Where it ships from: plans prefer carriers serving the route and near warehouses.
+    province: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    city: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -58,7 +61,7 @@ class StockItem(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class Reservation(Base):
+class Reservation(TenantKeyed, Base):
     """Units held for an order until it is paid, cancelled, or the hold expires."""
 
     __tablename__ = "stock_reservations"
@@ -70,8 +73,6 @@ class Reservation(Base):
         CheckConstraint("qty > 0", name="qty_positive"),
     )
 
-    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
     order_id: Mapped[str] = mapped_column(String(36))
     sku: Mapped[str] = mapped_column(String(64))
     warehouse: Mapped[str] = mapped_column(String(64))
@@ -83,7 +84,7 @@ class Reservation(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
-class LedgerEntry(Base):
+class LedgerEntry(TenantKeyed, Base):
     """One stock movement. Append-only: balances can be rebuilt from these rows."""
 
     __tablename__ = "stock_ledger"
@@ -92,8 +93,6 @@ class LedgerEntry(Base):
         Index("ix_stock_ledger_sku", "tenant_id", "sku", "warehouse", "created_at"),
     )
 
-    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
     sku: Mapped[str] = mapped_column(String(64))
     warehouse: Mapped[str] = mapped_column(String(64))
     bucket: Mapped[int] = mapped_column(Integer)
@@ -108,3 +107,35 @@ class LedgerEntry(Base):
     actor: Mapped[str | None] = mapped_column(String(128), nullable=True)
     trace_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class UntrackedSku(Base):
+    """A SKU whose stock is not counted (services, vouchers, gift cards, group-buy codes).
+
+    Its order lines reserve nothing and are never short. No row: the SKU is tracked.
+    """
+
+    __tablename__ = "stock_untracked_skus"
+    __table_args__ = (ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),)
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    actor: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AwaitedSku(Base):
+    """Some order line waits for this SKU: freed units of it are announced (stock.available).
+
+    Kept by the orders domain through ``reservations.await_stock`` and dropped by the backfill
+    once nothing waits; ``version`` grows with every new wait, so dropping a marker that a
+    concurrent order has just renewed is a no-op (``DELETE … WHERE version = seen``).
+    """
+
+    __tablename__ = "stock_awaited_skus"
+    __table_args__ = (ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),)
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -7,24 +7,31 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from oms.core.batch import BatchItems
 from oms.inventory.states import MovementKind
 
 __all__ = [
     "BucketsIn",
     "LedgerOut",
+    "MovementBatchIn",
+    "MovementBatchOut",
+    "MovementBatchResult",
     "MovementIn",
     "MovementOut",
     "ReservationOut",
     "SafetyStockIn",
     "StockLevel",
+    "TrackingIn",
     "WarehouseIn",
     "WarehouseLevel",
+    "WarehouseLocationIn",
     "WarehouseOut",
 ]
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")]
 Sku = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 MAX_QTY = 1_000_000_000
+Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
 class WarehouseIn(BaseModel):
@@ -32,12 +39,22 @@ class WarehouseIn(BaseModel):
     code: Code
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     priority: Annotated[int, Field(ge=0, le=10_000)] = 100
+    province: Place | None = Field(default=None, description="e.g. 浙江省; plans ship from here")
+    city: Place | None = None
+
+
+class WarehouseLocationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    province: Place
+    city: Place | None = None
 
 
 class WarehouseOut(BaseModel):
     code: str
     name: str
     priority: int
+    province: str | None = None
+    city: str | None = None
 
 
 class MovementIn(BaseModel):
@@ -53,6 +70,26 @@ class MovementIn(BaseModel):
     expected_version: Annotated[int, Field(ge=1)] | None = None
 
 
+class MovementBatchIn(BaseModel):
+    """Up to 500 movements, each as ``POST /api/v1/stock/movements`` takes it."""
+
+    model_config = ConfigDict(extra="forbid")
+    movements: BatchItems = Field(description="movements as POST /stock/movements takes them")
+
+
+class MovementBatchResult(BaseModel):
+    """One item's answer: 201 and its ledger id, or the error's status and code."""
+
+    index: int
+    status: int
+    ledger_id: str | None = None
+    code: str | None = None
+
+
+class MovementBatchOut(BaseModel):
+    results: list[MovementBatchResult] = Field(description="one per item, in the items' order")
+
+
 class BucketsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     warehouse: Code | None = None
@@ -64,6 +101,13 @@ class SafetyStockIn(BaseModel):
     warehouse: Code | None = None
     safety_stock: Annotated[int, Field(ge=0, le=MAX_QTY)]
     expected_version: Annotated[int, Field(ge=1)] | None = None
+
+
+class TrackingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tracked: bool = Field(
+        description="false: the SKU's stock is not counted (services, vouchers, gift cards)"
+    )
 
 
 class WarehouseLevel(BaseModel):
@@ -86,6 +130,9 @@ class StockLevel(BaseModel):
         description="the version of the single row when there is one, else the sum"
     )
     warehouses: list[WarehouseLevel]
+    tracked: bool = Field(
+        default=True, description="false: orders reserve nothing for it and are never short"
+    )
 
 
 class MovementOut(BaseModel):

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from oms.core.batch import Applied, ItemResult, run_each
 from oms.core.context import Actor
 from oms.core.errors import Conflict, ValidationFailed
+from oms.core.repo import retry_on_race
 from oms.core.uow import Database, UnitOfWork
 from oms.inventory import reservations
 from oms.inventory.errors import (
@@ -17,14 +21,16 @@ from oms.inventory.errors import (
     StockVersionMismatch,
     UnknownWarehouse,
 )
-from oms.inventory.models import Reservation, StockItem, Warehouse
+from oms.inventory.models import Reservation, StockItem, UntrackedSku, Warehouse
 from oms.inventory.queries import stock_levels
 from oms.inventory.schemas import (
     MovementIn,
     MovementOut,
     SafetyStockIn,
     StockLevel,
+    TrackingIn,
     WarehouseIn,
+    WarehouseLocationIn,
     WarehouseOut,
 )
 from oms.inventory.states import MANUAL_KINDS, MovementKind, ReservationStatus
@@ -45,7 +51,10 @@ __all__ = [
     "apply_manual_movement",
     "create_warehouse",
     "record_movement",
+    "record_movements",
     "set_safety_stock",
+    "set_tracking",
+    "set_warehouse_location",
     "split_into_buckets",
     "sweep_expired_reservations",
 ]
@@ -58,10 +67,35 @@ def create_warehouse(db: Database, actor: Actor, data: WarehouseIn) -> Warehouse
     try:
         with db.uow() as uow:
             _add_warehouse(uow, actor.tenant_id, data.code, data.name, data.priority)
+            _locate(uow, actor.tenant_id, data.code, data.province, data.city)
             uow.commit()
     except IntegrityError:
         raise Conflict("a warehouse with this code exists", code=data.code) from None
-    return WarehouseOut(code=data.code, name=data.name, priority=data.priority)
+    return WarehouseOut.model_validate(data, from_attributes=True)
+
+
+def set_warehouse_location(
+    db: Database, actor: Actor, code: str, data: WarehouseLocationIn
+) -> WarehouseOut:
+    """Say where a warehouse is (province, city). Raises: ERR_STOCK_UNKNOWN_WAREHOUSE."""
+    with db.uow() as uow:
+        if not _locate(uow, actor.tenant_id, code, data.province, data.city):
+            raise UnknownWarehouse("no such warehouse", warehouse=code)
+        row = uow.session.get_one(Warehouse, (actor.tenant_id, code))
+        out = WarehouseOut.model_validate(row, from_attributes=True)
+        uow.commit()
+    return out
+
+
+def _locate(
+    uow: UnitOfWork, tenant_id: str, code: str, province: str | None, city: str | None
+) -> bool:
+    found = uow.session.execute(
+        update(Warehouse)
+        .where(Warehouse.tenant_id == tenant_id, Warehouse.code == code)
+        .values(province=province, city=city)
+    )
+    return bool(found.rowcount)  # type: ignore[attr-defined]
 
 
 def record_movement(db: Database, actor: Actor, data: MovementIn) -> MovementOut:
@@ -70,17 +104,29 @@ def record_movement(db: Database, actor: Actor, data: MovementIn) -> MovementOut
     Raises: ERR_VALIDATION (kind or sign), ERR_STOCK_UNKNOWN_WAREHOUSE,
     ERR_STOCK_VERSION_MISMATCH, ERR_STOCK_INSUFFICIENT.
     """
-    for attempt in range(2):
-        try:
-            with db.uow() as uow:
-                entry_id = apply_manual_movement(uow, actor, data)
-                uow.commit()
-            break
-        except IntegrityError:
-            if attempt == 1:  # a concurrent first movement created the row; the retry finds it
-                raise
+    entry_id = _post_movement(db, actor, data)
     level = stock_levels(db, actor.tenant_id, [data.sku])[0]
     return MovementOut(ledger_id=entry_id, stock=level)
+
+
+def record_movements(db: Database, actor: Actor, items: Sequence[Any]) -> list[ItemResult]:
+    """Post each item of a batch as ``record_movement`` posts one, each in its own transaction;
+    a refused item blocks no other. Answers per item, in order: 201 and the ledger id, or the
+    status and code of the error (ERR_VALIDATION for an item that is not a movement)."""
+    return run_each(items, MovementIn, lambda data: Applied(201, _post_movement(db, actor, data)))
+
+
+def _post_movement(db: Database, actor: Actor, data: MovementIn) -> str:
+    """One movement in one unit of work; its ledger id."""
+
+    def once() -> str:
+        with db.uow() as uow:
+            entry_id = apply_manual_movement(uow, actor, data)
+            uow.commit()
+        return entry_id
+
+    # A concurrent first movement may create the row; the retry finds it.
+    return retry_on_race(once, attempts=2)
 
 
 def apply_manual_movement(
@@ -95,7 +141,7 @@ def apply_manual_movement(
     row = _movement_row(uow, actor, data, now, data.expected_version)
     _check_removal(row, delta)
     ref = Ref("manual", reference or data.reference, data.reason)
-    return apply_movement(
+    entry_id = apply_movement(
         uow,
         row,
         kind=data.kind,
@@ -105,6 +151,9 @@ def apply_manual_movement(
         actor=actor,
         now=now,
     )
+    if delta > 0:  # inbound, return, or a correction upwards: short orders may be served
+        reservations.notify_available(uow, actor.tenant_id, [data.sku], now)
+    return entry_id
 
 
 def set_safety_stock(db: Database, actor: Actor, sku: str, data: SafetyStockIn) -> None:
@@ -118,7 +167,8 @@ def set_safety_stock(db: Database, actor: Actor, sku: str, data: SafetyStockIn) 
             sku=sku, warehouse=data.warehouse, kind=MovementKind.CORRECTION, qty=0
         )
         row = _movement_row(uow, actor, movement, now, data.expected_version)
-        change = f"safety stock {row.safety_stock} → {data.safety_stock}"
+        before = row.safety_stock
+        change = f"safety stock {before} → {data.safety_stock}"
         apply_movement(
             uow,
             row,
@@ -130,7 +180,33 @@ def set_safety_stock(db: Database, actor: Actor, sku: str, data: SafetyStockIn) 
             now=now,
             safety_stock=data.safety_stock,
         )
+        if data.safety_stock < before:
+            reservations.notify_available(uow, actor.tenant_id, [sku], now)
         uow.commit()
+
+
+def set_tracking(db: Database, actor: Actor, sku: str, data: TrackingIn) -> StockLevel:
+    """Count a SKU's stock (tracked) or not (services, vouchers, gift cards); idempotent.
+
+    Untracked lines reserve nothing and are never short; switching a SKU off also serves the
+    orders waiting for it (their lines stop being short). Holds already made stay until the
+    order releases or deducts them, so balances and ``verify`` stay exact.
+    """
+    with db.uow() as uow:
+        now = uow.clock.now()
+        key = (UntrackedSku.tenant_id == actor.tenant_id, UntrackedSku.sku == sku)
+        exists = uow.session.scalar(select(UntrackedSku.sku).where(*key)) is not None
+        if data.tracked and exists:
+            uow.session.execute(delete(UntrackedSku).where(*key))
+        elif not data.tracked and not exists:
+            uow.session.execute(
+                insert(UntrackedSku).values(
+                    tenant_id=actor.tenant_id, sku=sku, actor=actor.principal, created_at=now
+                )
+            )
+            reservations.notify_available(uow, actor.tenant_id, [sku], now)
+        uow.commit()
+    return stock_levels(db, actor.tenant_id, [sku])[0]
 
 
 def split_into_buckets(

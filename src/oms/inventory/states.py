@@ -1,12 +1,24 @@
-"""Reservation statuses and movement kinds: pure rules, no database."""
+"""Reservation statuses and movement kinds: pure rules, no database.
+
+``RESERVATION_MACHINE`` is the only writer of a reservation's status: a hold is active until it
+is released (the order was cancelled), expires (its time ran out) or is deducted (the order
+was paid), and each of those closes it (``closed_at``).
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
 from oms.core.errors import Conflict
+from oms.core.states import Machine, refusal
 
-__all__ = ["MANUAL_KINDS", "MovementKind", "ReservationStatus", "check_reservation_transition"]
+__all__ = [
+    "MANUAL_KINDS",
+    "RESERVATION_MACHINE",
+    "InvalidReservationTransition",
+    "MovementKind",
+    "ReservationStatus",
+]
 
 
 class ReservationStatus(StrEnum):
@@ -53,9 +65,19 @@ class InvalidReservationTransition(Conflict):
     title = "The reservation cannot make this move"
 
 
-def check_reservation_transition(current: str, to: ReservationStatus) -> None:
-    """Raise ERR_RESERVATION_INVALID_TRANSITION unless ``current → to`` is allowed."""
-    if to not in _RESERVATION_TRANSITIONS[ReservationStatus(current)]:
-        raise InvalidReservationTransition(
-            f"a {current} reservation cannot become {to}", current=current, to=str(to)
-        )
+_illegal = refusal(InvalidReservationTransition, facts=("current", "to"))
+
+
+_CLOSES = ("closed_at",)
+RESERVATION_MACHINE: Machine[ReservationStatus] = Machine(
+    name="reservation",
+    status=ReservationStatus,
+    table=_RESERVATION_TRANSITIONS,
+    error=_illegal,
+    stamps={
+        ReservationStatus.RELEASED: _CLOSES,
+        ReservationStatus.EXPIRED: _CLOSES,
+        ReservationStatus.DEDUCTED: _CLOSES,
+    },
+    touch=None,
+)

@@ -38,9 +38,9 @@ __all__ = [
     "available",
     "bucketed_skus",
     "forget_buckets",
+    "lock_one_bucket",
     "lock_rows",
     "lock_sku_rows",
-    "try_lock_one_bucket",
 ]
 
 StockKey = tuple[str, str, int]  # (sku, warehouse, bucket)
@@ -133,18 +133,41 @@ def lock_sku_rows(
     return [StockRow(*row) for row in uow.session.connection().execute(stmt, params)]
 
 
-def try_lock_one_bucket(
+def lock_one_bucket(
     uow: UnitOfWork, tenant_id: str, sku: str, qty: int, warehouse: str | None
 ) -> StockRow | None:
-    """Lock one bucket of a hot SKU that alone has ``qty`` available, skipping locked ones.
+    """Lock one bucket of a hot SKU that alone has ``qty`` available. PostgreSQL only.
 
-    Buckets are tried by warehouse priority, then at random, so concurrent orders spread
-    over the buckets instead of queueing on one row. None when no free bucket suffices: the
-    caller then locks all of the SKU's rows and allocates across them. PostgreSQL only.
+    First without waiting (SKIP LOCKED), by warehouse priority and then at random, so
+    concurrent orders spread over the buckets. When every such bucket is busy (more buyers
+    than buckets), wait for one of them, again chosen at random, rather than for all of the
+    SKU's rows: locking them all would queue every order behind every other, which is what
+    the buckets exist to avoid.
+
+    The bucket to wait for is chosen by a plain read and then locked by its key, so the wait
+    holds exactly one row (a ``FOR UPDATE`` over the candidates would, when a granted lock
+    no longer qualifies, go on to lock the next one in its random order, and two orders
+    doing so can deadlock). If the wait used the bucket up, the lock is given back by
+    rolling back its savepoint, and None sends the caller to lock all of the SKU's rows in
+    key order, holding nothing of the SKU before it.
     """
     params = {"tenant_id": tenant_id, "sku": sku, "qty": qty, "warehouse": warehouse}
-    found = uow.session.connection().execute(_TRY_BUCKET, params).first()
-    return StockRow(*found) if found is not None else None
+    connection = uow.session.connection()
+    found = connection.execute(_TRY_BUCKET, params).first()
+    if found is not None:
+        return StockRow(*found)
+    chosen = connection.execute(_CHOOSE_BUCKET, params).first()
+    if chosen is None:
+        return None
+    savepoint = uow.session.begin_nested()
+    row = lock_rows(uow, tenant_id, [(sku, chosen.warehouse, chosen.bucket)]).get(
+        (sku, chosen.warehouse, chosen.bucket)
+    )
+    if row is None or available(row) < qty:
+        savepoint.rollback()
+        return None
+    savepoint.commit()
+    return row
 
 
 def bucketed_skus(uow: UnitOfWork, tenant_id: str) -> frozenset[str]:
@@ -207,7 +230,7 @@ _LOCK_SKUS_IN = _order_and_lock(_BY_SKUS_IN)
 _LOCK_SKUS_IN_PG = _LOCK_SKUS_IN.with_for_update(of=_STOCK)
 
 
-_TRY_BUCKET = (
+_ONE_BUCKET = (
     _select_rows(bindparam("tenant_id"))
     .where(
         _STOCK.c.sku == bindparam("sku"),
@@ -219,8 +242,9 @@ _TRY_BUCKET = (
     )
     .order_by(Warehouse.priority, func.random())
     .limit(1)
-    .with_for_update(of=_STOCK, skip_locked=True)
 )
+_TRY_BUCKET = _ONE_BUCKET.with_for_update(of=_STOCK, skip_locked=True)
+_CHOOSE_BUCKET = _ONE_BUCKET.with_only_columns(_STOCK.c.warehouse, _STOCK.c.bucket)
 _BUCKETED_SKUS = (
     select(_STOCK.c.sku).where(_STOCK.c.tenant_id == bindparam("t"), _STOCK.c.bucket > 0).distinct()
 )

@@ -5,14 +5,21 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import AwareDatetime
 
 from oms.core.clock import floor_seconds
+from oms.core.instants import Instant
+from oms.core.paging import DEFAULT_LIMIT, Cursor, Limit, Page, Paging
 from oms.http.conditional import http_date, is_not_modified, parse_http_date
 from oms.http.deps import AppSettings, CurrentActor, CurrentPrincipal, Db, requires
-from oms.orders import queries, service
+from oms.inventory.schemas import ReservationOut
+from oms.orders import notes, queries, service
 from oms.orders.schemas import (
     EventResult,
+    NoteIn,
+    NoteOut,
+    OrderBatchIn,
+    OrderBatchOut,
+    OrderBatchResult,
     OrderCreate,
     OrderEventIn,
     OrderOut,
@@ -52,6 +59,19 @@ def create_order(body: OrderCreate, actor: CurrentActor, db: Db, response: Respo
     return placed.order
 
 
+@router.post("/batch", dependencies=[requires("orders:create")], response_model_exclude_none=True)
+def create_orders(body: OrderBatchIn, actor: CurrentActor, db: Db) -> OrderBatchOut:
+    """Place up to 500 orders, each on its own exactly as ``POST /api/v1/orders``; per item,
+    in order: 201 new, 200 existing, or the error's status and code."""
+    results = service.place_orders(db, actor, body.orders)
+    return OrderBatchOut(
+        results=[
+            OrderBatchResult(index=r.index, status=r.status, order_id=r.id, code=r.code)
+            for r in results
+        ]
+    )
+
+
 @router.get(
     "/{order_id}",
     response_model=OrderOut,
@@ -85,20 +105,24 @@ def list_orders(
     response: Response,
     status: Annotated[list[OrderStatus], Query()] = [],  # noqa: B006 - FastAPI copies it
     channel: Annotated[str | None, Query(max_length=64)] = None,
-    created_from: AwareDatetime | None = None,
-    created_to: AwareDatetime | None = None,
-    updated_from: AwareDatetime | None = None,
-    updated_to: AwareDatetime | None = None,
+    created_from: Instant | None = None,
+    created_to: Instant | None = None,
+    updated_from: Instant | None = None,
+    updated_to: Instant | None = None,
     updated_since: Annotated[
-        AwareDatetime | None,
+        Instant | None,
         Query(description="incremental sync: oldest change first, from this instant on"),
     ] = None,
     q: Annotated[
         str | None,
         Query(max_length=64, description="order number, external id or phone suffix (≥4)"),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    stock_shortage: Annotated[
+        bool | None,
+        Query(description="true: orders with lines short of stock, waiting for it"),
+    ] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
 ) -> OrderPage | Response:
     """Orders newest first, or changes oldest first with ``updated_since`` (sync)."""
     flt = queries.OrderFilter(
@@ -109,6 +133,7 @@ def list_orders(
         updated_from=updated_since or updated_from,
         updated_to=updated_to,
         q=q,
+        stock_shortage=stock_shortage,
         sync=updated_since is not None,
         limit=limit,
         cursor=cursor,
@@ -128,11 +153,42 @@ def list_orders(
 
 @router.post("/{order_id}/events")
 def post_event(order_id: str, body: OrderEventIn, actor: CurrentActor, db: Db) -> EventResult:
-    """Apply a lifecycle event. Duplicates and stale events answer 200 and change nothing."""
+    """Apply a lifecycle event. Duplicates and stale events answer 200 and change nothing.
+
+    An event older than a later status change from another source answers 409
+    ERR_ORDER_STALE_EVENT, stays on the timeline as a conflict and goes to a status-conflict
+    ticket. ``payment_timeout`` is the system's own event: 403 for anyone else.
+    """
     return service.apply_event(db, actor, order_id, body)
 
 
 @router.get("/{order_id}/timeline", dependencies=[requires("orders:read")])
-def read_timeline(order_id: str, principal: CurrentPrincipal, db: Db) -> list[TimelineEntry]:
-    """Every attempt to change the order, oldest first: the state provenance panel."""
-    return queries.order_timeline(db, principal.tenant_id, order_id)
+def read_timeline(
+    order_id: str, principal: CurrentPrincipal, db: Db, page: Paging
+) -> Page[TimelineEntry]:
+    """Every attempt to change the order, oldest first, paged: the state provenance panel."""
+    return queries.timeline_page(db, principal.tenant_id, order_id, page=page)
+
+
+@router.get("/{order_id}/reservations", dependencies=[requires("orders:read")], tags=["stock"])
+def read_reservations(
+    order_id: str, principal: CurrentPrincipal, db: Db, page: Paging
+) -> Page[ReservationOut]:
+    """The order's stock holds and what became of them, paged. Raises ERR_ORDER_NOT_FOUND."""
+    return queries.order_reservations(db, principal.tenant_id, order_id, page=page)
+
+
+@router.post(
+    "/{order_id}/notes",
+    status_code=201,
+    dependencies=[requires("orders:service")],
+)
+def post_note(order_id: str, body: NoteIn, actor: CurrentActor, db: Db) -> NoteOut:
+    """Add a merchant's internal note (1-2000 characters; 422 ERR_ORDER_NOTE_INVALID)."""
+    return notes.add_note(db, actor, order_id, body, source="api")
+
+
+@router.get("/{order_id}/notes", dependencies=[requires("orders:read")])
+def read_notes(order_id: str, principal: CurrentPrincipal, db: Db, page: Paging) -> Page[NoteOut]:
+    """The order's internal notes, oldest first, paged."""
+    return notes.note_page(db, principal.tenant_id, order_id, page=page)

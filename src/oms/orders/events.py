@@ -1,17 +1,58 @@
-"""Outbox topics the orders domain publishes, and the jobs it schedules."""
+"""Events the orders domain publishes, and the jobs it schedules."""
 
 from __future__ import annotations
 
-__all__ = [
-    "ORDER_CREATED",
-    "ORDER_PAYMENT_TIMEOUT_DUE",
-    "ORDER_STATUS_CHANGED",
-    "ORDER_STOCK_SHORTAGE",
-]
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
-ORDER_CREATED = "order.created"
-ORDER_STATUS_CHANGED = "order.status_changed"
-# A job scheduled at the order's payment deadline; it makes the timeout durable.
-ORDER_PAYMENT_TIMEOUT_DUE = "order.payment_timeout_due"
-# A paid order whose stock could not be deducted; the job compensates (see service).
-ORDER_STOCK_SHORTAGE = "order.stock_shortage"
+from oms.core.outbox import Event
+
+__all__ = ["OrderCreated", "OrderPaymentTimeoutDue", "OrderStatusChanged", "OrderStockShortage"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderCreated(Event):
+    """An order was placed (relayed and sent to webhook subscribers)."""
+
+    topic: ClassVar[str] = "order.created"
+    order_id: str
+    order_no: str
+    status: str
+    channel: str
+    total: int  # fen
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderStatusChanged(Event):
+    """An event moved an order from one status to another."""
+
+    topic: ClassVar[str] = "order.status_changed"
+    order_id: str
+    order_no: str
+    event: str
+    from_status: str
+    to_status: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderPaymentTimeoutDue(Event):
+    """A job scheduled at the order's payment deadline; it makes the timeout durable."""
+
+    topic: ClassVar[str] = "order.payment_timeout_due"
+    order_id: str
+    order_no: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderStockShortage(Event):
+    """A paid order some of whose stock could not be deducted: those lines wait (shortage).
+
+    Each line: ``{"sku", "requested", "available", "short"}``.
+    """
+
+    topic: ClassVar[str] = "order.stock_shortage"
+    order_id: str
+    order_no: str
+    lines: tuple[dict[str, Any], ...]

@@ -5,15 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKeyConstraint, Index, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oms.core.db import Base, JSONType, UTCDateTime
+from oms.core.db import Base, JSONType, TenantKeyed, UTCDateTime
 
-__all__ = ["Order", "OrderLine"]
+__all__ = ["Order", "OrderLine", "OrderNote"]
 
 
-class Order(Base):
+class Order(TenantKeyed, Base):
     __tablename__ = "orders"
     __table_args__ = (
         ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
@@ -22,10 +31,14 @@ class Order(Base):
         Index("ix_orders_created", "tenant_id", "created_at", "id"),
         Index("ix_orders_updated", "tenant_id", "updated_at", "id"),
         Index("ix_orders_phone_rev", "tenant_id", "buyer_phone_rev"),
+        # The backfill queue: few orders are short at a time, so this finds them at once.
+        Index("ix_orders_stock_shortage", "tenant_id", "stock_shortage"),
+        # The console's orders list: sorted or filtered by payment time and age unshipped.
+        Index("ix_orders_paid", "tenant_id", "paid_at", "id"),
+        Index("ix_orders_status_paid", "tenant_id", "status", "paid_at"),
+        Index("ix_orders_buyer_name", "tenant_id", "buyer_name"),
     )
 
-    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
     order_no: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(64))
     external_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
@@ -45,8 +58,11 @@ class Order(Base):
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     # Set when the order needs a person: e.g. "stock_shortage" (paid, stock could not be had).
     exception_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # True while some line is short (``order_lines.short_qty > 0``): it waits for stock.
+    stock_shortage: Mapped[bool] = mapped_column(Boolean, server_default=false())
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    payment_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # None: no payment deadline (cash on delivery), so no payment timeout.
+    payment_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -61,6 +77,8 @@ class OrderLine(Base):
     __tablename__ = "order_lines"
     __table_args__ = (
         ForeignKeyConstraint(["tenant_id", "order_id"], ["orders.tenant_id", "orders.id"]),
+        # The console's order search by SKU.
+        Index("ix_order_lines_sku", "tenant_id", "sku"),
     )
 
     tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -71,3 +89,21 @@ class OrderLine(Base):
     qty: Mapped[int] = mapped_column(Integer)
     unit_price: Mapped[int] = mapped_column(BigInteger)
     line_total: Mapped[int] = mapped_column(BigInteger)
+    # Units of this line no stock is held (or deducted) for yet; the backfill lowers it.
+    short_qty: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class OrderNote(TenantKeyed, Base):
+    """A merchant's internal note on an order (never shown to the buyer); append-only."""
+
+    __tablename__ = "order_notes"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "order_id"], ["orders.tenant_id", "orders.id"]),
+        Index("ix_order_notes_order", "tenant_id", "order_id", "created_at", "id"),
+    )
+
+    order_id: Mapped[str] = mapped_column(String(36))
+    # The principal who wrote it (``user:…``, ``apikey:…``); the console shows it by name.
+    author: Mapped[str] = mapped_column(String(128))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -100,7 +100,13 @@ def insert_order(
         ),
         note=data.note,
         placed_at=data.placed_at or now,
-        payment_due_at=now + timedelta(seconds=tenant.payment_timeout_seconds),
+        exception_code=None,
+        stock_shortage=False,
+        payment_due_at=(
+            None
+            if data.cash_on_delivery
+            else now + timedelta(seconds=tenant.payment_timeout_seconds)
+        ),
         created_at=now,
         updated_at=now,
     )
@@ -119,6 +125,7 @@ def insert_order(
                 "qty": line.qty,
                 "unit_price": line.unit_price,
                 "line_total": line.qty * line.unit_price,
+                "short_qty": 0,
             }
             for index, line in enumerate(data.lines, start=1)
         ],
@@ -126,7 +133,7 @@ def insert_order(
     return order
 
 
-def lines_out(data: OrderCreate) -> list[OrderLineOut]:
+def lines_out(data: OrderCreate, short: dict[int, int] | None = None) -> list[OrderLineOut]:
     return [
         OrderLineOut(
             line_no=index,
@@ -135,28 +142,28 @@ def lines_out(data: OrderCreate) -> list[OrderLineOut]:
             qty=line.qty,
             unit_price=line.unit_price,
             line_total=line.qty * line.unit_price,
+            short_qty=(short or {}).get(index, 0),
         )
         for index, line in enumerate(data.lines, start=1)
     ]
 
 
 def publish_created(uow: UnitOfWork, order: Order, now: datetime) -> None:
-    payload = {"order_id": order.id, "order_no": order.order_no, "status": order.status}
-    outbox.enqueue(
-        uow.session,
+    created = events.OrderCreated(
         tenant_id=order.tenant_id,
-        topic=events.ORDER_CREATED,
-        payload=payload | {"channel": order.channel, "total": order.total},
-        now=now,
+        order_id=order.id,
+        order_no=order.order_no,
+        status=order.status,
+        channel=order.channel,
+        total=order.total,
     )
-    outbox.enqueue(
-        uow.session,
-        tenant_id=order.tenant_id,
-        topic=events.ORDER_PAYMENT_TIMEOUT_DUE,
-        payload=payload,
-        now=now,
-        available_at=order.payment_due_at,
+    outbox.add(uow, created, now=now)
+    if order.payment_due_at is None:
+        return  # cash on delivery: no deadline, no timeout job
+    due = events.OrderPaymentTimeoutDue(
+        tenant_id=order.tenant_id, order_id=order.id, order_no=order.order_no, status=order.status
     )
+    outbox.add(uow, due, now=now, not_before=order.payment_due_at)
 
 
 def order_number(now: datetime, timezone: str) -> str:

@@ -5,14 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from oms.core.batch import BatchItems
+from oms.core.instants import Instant
+from oms.core.money import MAX_AMOUNT, MAX_QTY
+from oms.core.paging import Page
 from oms.orders.states import OrderEvent, OrderStatus
 
 __all__ = [
     "Address",
     "Buyer",
     "EventResult",
+    "NoteIn",
+    "NoteOut",
+    "OrderBatchIn",
+    "OrderBatchOut",
+    "OrderBatchResult",
     "OrderCreate",
     "OrderEventIn",
     "OrderLineIn",
@@ -30,7 +39,12 @@ Phone = Annotated[
 ]
 Channel = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.:\-]{0,63}$")]
 Source = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-/@]{0,127}$")]
-MAX_AMOUNT = 10**13  # 100 billion yuan in fen: beyond any real order, far below int64
+# Upper bounds are documented here and enforced by ``orders.amounts`` (ERR_ORDER_INVALID_AMOUNTS,
+# the code for every amount problem, not the generic ERR_VALIDATION).
+Qty = Annotated[int, Field(ge=1, json_schema_extra={"maximum": MAX_QTY})]
+Amount = Annotated[
+    int, Field(ge=0, json_schema_extra={"maximum": MAX_AMOUNT}, description="minor units (fen)")
+]
 
 
 class _In(BaseModel):
@@ -58,8 +72,8 @@ class Address(_In):
 class OrderLineIn(_In):
     sku: Text64
     name: Text200
-    qty: Annotated[int, Field(ge=1, le=1_000_000)]
-    unit_price: Annotated[int, Field(ge=0, le=MAX_AMOUNT, description="minor units (fen)")]
+    qty: Qty
+    unit_price: Amount
 
 
 class OrderCreate(_In):
@@ -69,9 +83,9 @@ class OrderCreate(_In):
     shipping_address: Address | None = None
     lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=500)]
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "CNY"
-    shipping_fee: Annotated[int, Field(ge=0, le=MAX_AMOUNT)] = 0
-    discount: Annotated[int, Field(ge=0, le=MAX_AMOUNT)] = 0
-    placed_at: AwareDatetime | None = None
+    shipping_fee: Amount = 0
+    discount: Amount = 0
+    placed_at: Instant | None = None
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
     warehouse: (
         Annotated[
@@ -81,6 +95,15 @@ class OrderCreate(_In):
         ]
         | None
     ) = None
+    allow_shortage: bool = Field(
+        default=False,
+        description="record the order even when stock is short: short lines wait for stock "
+        "(platform orders always do); default: all or nothing, 409 ERR_STOCK_INSUFFICIENT",
+    )
+    cash_on_delivery: bool = Field(
+        default=False,
+        description="paid on delivery: no payment deadline (payment_due_at is null), no timeout",
+    )
 
 
 class OrderEventIn(_In):
@@ -88,7 +111,7 @@ class OrderEventIn(_In):
     expected_version: Annotated[int, Field(ge=1)] | None = None
     source: Source = "api"
     reason: Annotated[str, StringConstraints(max_length=1000)] | None = None
-    occurred_at: AwareDatetime | None = None
+    occurred_at: Instant | None = None
 
 
 class OrderLineOut(BaseModel):
@@ -98,6 +121,7 @@ class OrderLineOut(BaseModel):
     qty: int
     unit_price: int
     line_total: int
+    short_qty: int = Field(default=0, description="units no stock is held for yet")
 
 
 class Totals(BaseModel):
@@ -120,13 +144,16 @@ class OrderOut(BaseModel):
     shipping_address: dict[str, Any] | None
     note: str | None
     exception_code: str | None
+    stock_shortage: bool = Field(
+        default=False, description="some line is short of stock: it waits and cannot ship"
+    )
     lines: list[OrderLineOut]
     allowed_events: list[OrderEvent]
     timeout_pending: bool = Field(
         description="cancelled by payment timeout at payment_due_at; the durable record follows"
     )
     placed_at: datetime
-    payment_due_at: datetime
+    payment_due_at: datetime | None = Field(description="null: no deadline (cash on delivery)")
     created_at: datetime
     updated_at: datetime
     paid_at: datetime | None
@@ -145,9 +172,8 @@ class EventResult(BaseModel):
     order: OrderOut
 
 
-class OrderPage(BaseModel):
-    items: list[OrderOut]
-    next_cursor: str | None
+class OrderPage(Page[OrderOut]):
+    """A page of orders (core.paging); kept as a named model for the OpenAPI schema."""
 
 
 class TimelineEntry(BaseModel):
@@ -168,3 +194,37 @@ class TimelineEntry(BaseModel):
     details: dict[str, Any]
     occurred_at: datetime | None
     recorded_at: datetime
+
+
+class NoteIn(_In):
+    """An internal note; its length is checked by the service (ERR_ORDER_NOTE_INVALID)."""
+
+    body: str = Field(description="1 to 2000 characters after trimming; never shown to buyers")
+
+
+class NoteOut(BaseModel):
+    id: str
+    order_id: str
+    author: str = Field(description="the principal who wrote it (user:…, apikey:…)")
+    body: str
+    created_at: datetime
+
+
+class OrderBatchIn(BaseModel):
+    """Up to 500 orders, each as ``POST /api/v1/orders`` takes it, each placed on its own."""
+
+    model_config = ConfigDict(extra="forbid")
+    orders: BatchItems = Field(description="orders as POST /api/v1/orders takes them")
+
+
+class OrderBatchResult(BaseModel):
+    """One item's answer: 201 new, 200 existing (same channel and external id), or an error."""
+
+    index: int
+    status: int
+    order_id: str | None = None
+    code: str | None = Field(default=None, description="the error code when not placed")
+
+
+class OrderBatchOut(BaseModel):
+    results: list[OrderBatchResult] = Field(description="one per item, in the items' order")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from oms.core.auth import ROLE_PERMISSIONS
 from oms.core.context import Actor
 from oms.core.errors import Forbidden
+from oms.core.paging import Page, Paging
 from oms.http.deps import CurrentActor, CurrentPrincipal, Db, requires
 from oms.payments import queries, service
 from oms.payments.schemas import (
@@ -32,6 +33,25 @@ def _configurer(actor: CurrentActor) -> Actor:
 
 
 AdminActor = Annotated[Actor, Depends(_configurer)]
+_TEXT: dict[str, Any] = {"text/plain": {"schema": {"type": "string"}}}
+# A refused notification is answered as its gateway expects, not as problem+json.
+_REFUSED: dict[str, Any] = {
+    "description": "refused: Alipay `fail` (text), WeChat Pay `{code: FAIL, message}`",
+    "content": _TEXT
+    | {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            }
+        }
+    },
+}
+_NOTIFY_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Alipay: text `success`", "content": _TEXT},
+    204: {"description": "WeChat Pay: accepted"},
+    **dict.fromkeys((400, 401, 403, 404, 413), _REFUSED),
+}
 
 
 @router.put("/gateways/alipay")
@@ -54,15 +74,16 @@ def read_gateway(gateway: GatewayName, actor: AdminActor, db: Db) -> GatewayConf
 
 @router.get("", dependencies=[requires("orders:read")])
 def list_payments(
-    principal: CurrentPrincipal, db: Db, order_id: str | None = None
-) -> list[PaymentOut]:
-    """Payments oldest first, optionally of one order."""
-    return queries.list_payments(db, principal.tenant_id, order_id=order_id)
+    principal: CurrentPrincipal, db: Db, page: Paging, order_id: str | None = None
+) -> Page[PaymentOut]:
+    """Payments oldest first, optionally of one order, paged by cursor."""
+    return queries.list_payments(db, principal.tenant_id, order_id=order_id, page=page)
 
 
 @router.post(
     "/{gateway}/notify/{tenant}",
-    responses={200: {"description": "Alipay: text `success` / `fail`"}, 204: {}},
+    response_class=Response,
+    responses=_NOTIFY_ANSWERS,
 )
 async def notify(gateway: str, tenant: str, request: Request, db: Db) -> Response:
     """A gateway's asynchronous notification (unauthenticated: the signature is the proof)."""

@@ -10,24 +10,18 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from oms.config import get_settings
-from oms.core.clock import SystemClock
+from oms.core.cli import database, exit_on_app_error, fail
 from oms.core.context import Actor
-from oms.core.db import make_engine
 from oms.core.errors import AppError
-from oms.core.uow import Database
 from oms.payments import service
-from oms.payments.schemas import AlipayConfigIn, GatewayName, WechatPayConfigIn
+from oms.payments.gateways.registry import gateway_for
+from oms.payments.schemas import GatewayName
 
 __all__ = ["payments_app"]
 
 payments_app = typer.Typer(help="Payment gateways: configure, show", no_args_is_help=True)
 PemFile = Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="PEM file")]
 Text = Annotated[str | None, typer.Option()]
-
-
-def _db() -> Database:
-    return Database(make_engine(get_settings().database_url), SystemClock())
 
 
 @payments_app.command("configure")
@@ -43,6 +37,9 @@ def configure(
     platform_public_key: PemFile = None,
     platform_public_key_id: Text = None,
     merchant_serial: Text = None,
+    seller_id: Annotated[
+        str | None, typer.Option(help="alipay: the seller account (PID, 2088…) to require")
+    ] = None,
 ) -> None:
     """Set a gateway's configuration; prints it without secrets."""
     given = {
@@ -55,18 +52,18 @@ def configure(
         "platform_public_key": _read(platform_public_key),
         "platform_public_key_id": platform_public_key_id,
         "merchant_serial": merchant_serial,
+        "seller_id": seller_id,
     }
-    model = AlipayConfigIn if gateway == GatewayName.ALIPAY else WechatPayConfigIn
+    model = gateway_for(gateway).config_model
     fields = {k: v for k, v in given.items() if v is not None and k in model.model_fields}
     actor = Actor(tenant_id=tenant, principal=f"cli:{getpass.getuser()}", role="admin")
     try:
-        out = service.configure_gateway(_db(), actor, model.model_validate(fields))
+        out = service.configure_gateway(database(), actor, model.model_validate(fields))
     except ValidationError as error:
         typer.echo(f"ERR_VALIDATION: {_fields(error)}", err=True)
         raise typer.Exit(code=2) from None
     except AppError as error:
-        typer.echo(f"{error.code}: {error.message}", err=True)
-        raise typer.Exit(code=2) from None
+        fail(error)
     typer.echo(out.model_dump_json(indent=2))
 
 
@@ -76,11 +73,8 @@ def show(
     gateway: Annotated[GatewayName, typer.Option(help="alipay or wechatpay")],
 ) -> None:
     """Show a gateway's configuration without secrets."""
-    try:
-        out = service.gateway_config(_db(), tenant, gateway)
-    except AppError as error:
-        typer.echo(f"{error.code}: {error.message}", err=True)
-        raise typer.Exit(code=2) from None
+    with exit_on_app_error():
+        out = service.gateway_config(database(), tenant, gateway)
     typer.echo(out.model_dump_json(indent=2))
 
 

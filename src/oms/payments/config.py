@@ -21,24 +21,18 @@ from oms.core.errors import NotFound
 from oms.core.models import Tenant
 from oms.core.secrets import secret_box
 from oms.core.uow import Database
-from oms.payments.errors import GatewayNotConfigured, UnknownGateway, UnknownTenant
-from oms.payments.gateways.alipay import AlipayCredentials
+from oms.payments.errors import GatewayNotConfigured, UnknownTenant
 from oms.payments.gateways.base import private_key, public_key
-from oms.payments.gateways.wechatpay import WechatPayCredentials
+from oms.payments.gateways.registry import Gateway, gateway_for
 from oms.payments.models import PaymentGateway
-from oms.payments.schemas import AlipayConfigIn, GatewayConfigOut, GatewayName, WechatPayConfigIn
+from oms.payments.schemas import GatewayConfigIn, GatewayConfigOut, GatewayName
 
 __all__ = [
-    "Credentials",
     "configure_gateway",
     "gateway_accounts",
     "gateway_config",
     "load_credentials",
 ]
-
-Credentials = AlipayCredentials | WechatPayCredentials
-ConfigIn = AlipayConfigIn | WechatPayConfigIn
-_SECRET_FIELDS = ("merchant_private_key", "api_v3_key")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,14 +41,15 @@ class _Split:
     secrets: dict[str, str]
 
 
-def configure_gateway(db: Database, actor: Actor, data: ConfigIn) -> GatewayConfigOut:
+def configure_gateway(db: Database, actor: Actor, data: GatewayConfigIn) -> GatewayConfigOut:
     """Set (replace) a gateway's configuration for the actor's tenant; keys checked first.
 
     Raises: ERR_PAYMENT_INVALID_CONFIG (a key that does not load or is not RSA),
     ERR_NOT_FOUND (tenant).
     """
-    gateway = GatewayName.ALIPAY if isinstance(data, AlipayConfigIn) else GatewayName.WECHATPAY
-    split = _split(data)
+    adapter = gateway_for(data.gateway)
+    gateway = adapter.name
+    split = _split(adapter, data)
     public_key(split.settings["public_key"])
     private_key(split.secrets["merchant_private_key"])
     box = secret_box()
@@ -97,14 +92,14 @@ def gateway_accounts(
     return row.settings.get("app_id"), row.settings.get("mch_id")
 
 
-def load_credentials(db: Database, tenant_id: str, gateway: str) -> Credentials:
-    """Open a gateway's credentials to sign or verify with.
+def load_credentials(db: Database, tenant_id: str, gateway: str) -> Any:
+    """Open a gateway's credentials to sign or verify with: the type its adapter
+    (``gateway_for(gateway)``) takes.
 
     Raises: ERR_PAYMENT_UNKNOWN_GATEWAY, ERR_PAYMENT_UNKNOWN_TENANT,
     ERR_PAYMENT_GATEWAY_NOT_CONFIGURED.
     """
-    if gateway not in set(GatewayName):
-        raise UnknownGateway(f"no gateway {gateway[:40]!r}")
+    adapter = gateway_for(gateway)
     with db.reader() as session:
         row = session.get(PaymentGateway, (tenant_id, gateway))
         if row is None and session.get(Tenant, tenant_id) is None:
@@ -115,19 +110,14 @@ def load_credentials(db: Database, tenant_id: str, gateway: str) -> Credentials:
     opened = {
         k: box.open(v, context=_context(tenant_id, gateway, k)) for k, v in row.sealed.items()
     }
-    fields = {k: v for k, v in row.settings.items() if k != "public_key"}
-    if gateway == GatewayName.ALIPAY:
-        return AlipayCredentials(gateway_public_key=row.settings["public_key"], **fields, **opened)
-    return WechatPayCredentials(platform_public_key=row.settings["public_key"], **fields, **opened)
+    return adapter.credentials(row.settings, opened)
 
 
-def _split(data: ConfigIn) -> _Split:
-    plain = data.model_dump(exclude=set(_SECRET_FIELDS))
-    key_field = "gateway_public_key" if isinstance(data, AlipayConfigIn) else "platform_public_key"
-    plain["public_key"] = plain.pop(key_field)
-    secrets = {"merchant_private_key": data.merchant_private_key.get_secret_value()}
-    if isinstance(data, WechatPayConfigIn):
-        secrets["api_v3_key"] = data.api_v3_key.get_secret_value()
+def _split(adapter: Gateway[Any], data: GatewayConfigIn) -> _Split:
+    """The adapter's secret fields apart (to seal), its public key under ``public_key``."""
+    plain = data.model_dump(exclude=set(adapter.secret_fields))
+    plain["public_key"] = plain.pop(adapter.public_key_field)
+    secrets = {name: getattr(data, name).get_secret_value() for name in adapter.secret_fields}
     return _Split(plain, secrets)
 
 
@@ -141,15 +131,21 @@ def _out(row: PaymentGateway) -> GatewayConfigOut:
         gateway=GatewayName(row.gateway),
         app_id=settings["app_id"],
         mch_id=settings.get("mch_id"),
+        seller_id=settings.get("seller_id"),
         base_url=settings["base_url"],
         public_key_sha256=hashlib.sha256(settings["public_key"].encode()).hexdigest(),
         platform_public_key_id=settings.get("platform_public_key_id"),
         merchant_serial=settings.get("merchant_serial"),
         has_merchant_private_key="merchant_private_key" in row.sealed,
-        has_api_v3_key=("api_v3_key" in row.sealed) if row.gateway == "wechatpay" else None,
+        has_api_v3_key=_has_secret(row, "api_v3_key"),
         version=row.version,
         updated_at=row.updated_at,
     )
+
+
+def _has_secret(row: PaymentGateway, field: str) -> bool | None:
+    """Whether a secret is set; None for a gateway that has no such secret."""
+    return (field in row.sealed) if field in gateway_for(row.gateway).secret_fields else None
 
 
 def _audit(

@@ -11,26 +11,25 @@ runner retries with backoff, until the last attempt, which opens a ticket instea
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import select
 
 from oms.core import audit, outbox
 from oms.core.audit import Attempt, Outcome
 from oms.core.context import Actor
 from oms.core.errors import AppError
+from oms.core.repo import get_for_update
 from oms.core.uow import Database, UnitOfWork
 from oms.orders import service as orders
 from oms.orders.queries import get_order
 from oms.orders.schemas import OrderEventIn, OrderOut
 from oms.orders.states import OrderEvent
 from oms.payments import events, states
-from oms.payments.config import Credentials, load_credentials
+from oms.payments.config import load_credentials
 from oms.payments.errors import PaymentNotFinal
-from oms.payments.gateways import alipay, wechatpay
 from oms.payments.gateways.base import Queried
+from oms.payments.gateways.registry import gateway_for
 from oms.payments.intake import source_of
 from oms.payments.models import Payment
 from oms.payments.states import PaymentStatus
@@ -114,17 +113,13 @@ def _disagreement(payment: Payment, queried: Queried, order: OrderOut) -> str | 
 def _ask_gateway(db: Database, payment: Payment, order: OrderOut, *, timeout: float) -> Verdict:
     try:
         creds = load_credentials(db, payment.tenant_id, payment.gateway)
-        queried = _query(creds, payment.order_no, now=db.clock.now(), timeout=timeout)
+        queried = gateway_for(payment.gateway).query_trade(
+            creds, payment.order_no, now=db.clock.now(), timeout=timeout
+        )
     except AppError as error:
         log.warning("payments.query_failed", payment_id=payment.id, code=error.code)
         return Verdict(RETRY, f"{error.code}: {error.message}", {"error": error.code}, error)
     return judge(payment, queried, order=order)
-
-
-def _query(creds: Credentials, out_trade_no: str, *, now: datetime, timeout: float) -> Queried:
-    if isinstance(creds, alipay.AlipayCredentials):
-        return alipay.query_trade(creds, out_trade_no, now=now, timeout=timeout)
-    return wechatpay.query_trade(creds, out_trade_no, now=now, timeout=timeout)
 
 
 def _settle(db: Database, tenant_id: str, payment_id: str, verdict: Verdict) -> str:
@@ -165,23 +160,18 @@ def _orphan(uow: UnitOfWork, payment: Payment, *, order_status: str, reason: str
     problem = f"the order is {order_status} ({reason}); the money must go back"
     payment.ticket_id = _ticket(uow, payment, TicketKind.PAYMENT_ORPHANED, problem)
     _move(uow, payment, PaymentStatus.ORPHANED, problem)
-    payload = {
-        "payment_id": payment.id,
-        "order_id": payment.order_id,
-        "order_no": payment.order_no,
-        "gateway": payment.gateway,
-        "trade_no": payment.trade_no,
-        "amount": payment.amount,
-        "currency": payment.currency,
-        "order_status": order_status,
-    }
-    outbox.enqueue(
-        uow.session,
+    orphaned = events.PaymentOrphaned(
         tenant_id=payment.tenant_id,
-        topic=events.PAYMENT_ORPHANED,
-        payload=payload,
-        now=now,
+        payment_id=payment.id,
+        order_id=payment.order_id,
+        order_no=payment.order_no,
+        gateway=payment.gateway,
+        trade_no=payment.trade_no,
+        amount=payment.amount,
+        currency=payment.currency,
+        order_status=order_status,
     )
+    outbox.add(uow, orphaned, now=now)
 
 
 def _mismatch(uow: UnitOfWork, payment: Payment, problem: str) -> None:
@@ -231,7 +221,4 @@ def _move(uow: UnitOfWork, payment: Payment, to: PaymentStatus, problem: str | N
 
 
 def _lock_payment(uow: UnitOfWork, tenant_id: str, payment_id: str) -> Payment:
-    stmt = select(Payment).where(Payment.tenant_id == tenant_id, Payment.id == payment_id)
-    if uow.is_postgres:
-        stmt = stmt.with_for_update()
-    return uow.session.scalars(stmt).one()
+    return get_for_update(uow, Payment, tenant_id, payment_id)

@@ -18,6 +18,7 @@ __all__ = [
     "UnknownApp",
     "UnknownGateway",
     "UnknownPaymentOrder",
+    "UnknownSeller",
     "UnknownSerial",
     "UnknownTenant",
 ]
@@ -75,6 +76,12 @@ class UnknownApp(NotificationRejected):
     code = "ERR_PAYMENT_UNKNOWN_APP"
     http_status = 403
     title = "The notification is for another app or merchant"
+
+
+class UnknownSeller(NotificationRejected):
+    code = "ERR_PAYMENT_UNKNOWN_SELLER"
+    http_status = 403
+    title = "The notification is for another seller account"
 
 
 class UndecryptableResource(NotificationRejected):

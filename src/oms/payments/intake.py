@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import structlog
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 
+from oms.alerts.events import AlertRaised
 from oms.core import audit, outbox
 from oms.core.audit import Attempt, Outcome
 from oms.core.context import Actor
@@ -24,13 +23,13 @@ from oms.core.errors import AppError
 from oms.core.ids import new_id
 from oms.core.inbox import Inbound, Recorded, record_inbound
 from oms.core.models import InboxMessage, Tenant
+from oms.core.repo import retry_on_race
 from oms.core.uow import Database, UnitOfWork
 from oms.orders.schemas import OrderOut
 from oms.payments import events
 from oms.payments.gateways.base import Notified
 from oms.payments.models import Payment
 from oms.payments.states import PaymentStatus
-from oms.tickets.service import ALERT_RAISED
 
 __all__ = [
     "Delivery",
@@ -109,14 +108,10 @@ def take_payment(
     recorded: Recorded,
 ) -> str:
     """Record a new payment and schedule its confirmation, or a redelivery; return the outcome."""
-    for attempt in range(2):
-        try:
-            return _take_payment_once(db, tenant_id, gateway, notified, order, recorded)
-        except IntegrityError:
-            # The same trade notified twice at once: the retry finds the other's payment.
-            if attempt == 1:
-                raise
-    raise AssertionError("unreachable")
+    # The same trade notified twice at once: the retry finds the other's payment.
+    return retry_on_race(
+        lambda: _take_payment_once(db, tenant_id, gateway, notified, order, recorded), attempts=2
+    )
 
 
 def mark_processed(db: Database, tenant_id: str, inbox_id: str, outcome: str) -> None:
@@ -139,13 +134,10 @@ def _take_payment_once(
         existing = _payment_of_trade(uow, tenant_id, gateway, notified.trade_no)
         if existing is None:
             payment = _insert_payment(uow, tenant_id, gateway, notified, order, recorded.id)
-            outbox.enqueue(
-                uow.session,
-                tenant_id=tenant_id,
-                topic=events.PAYMENT_CONFIRM,
-                payload={"payment_id": payment.id, "order_id": order.id},
-                now=now,
+            due = events.PaymentConfirmationDue(
+                tenant_id=tenant_id, payment_id=payment.id, order_id=order.id
             )
+            outbox.add(uow, due, now=now)
             outcome = "payment_received"
         else:
             _record_redelivery(uow, tenant_id, gateway, notified, order, existing, recorded)
@@ -273,18 +265,19 @@ def _alert_if_repeated(uow: UnitOfWork, message: Inbound, now: datetime) -> None
     )
     if count != events.REJECTIONS_ALERT_THRESHOLD:
         return
-    alert: dict[str, Any] = {
-        "type": "payment.notifications_rejected",
-        "source": message.source,
-        "count": count,
-        "window_seconds": events.REJECTIONS_WINDOW_SECONDS,
-        "last_error_code": message.error_code,
-        "severity": "high",
-        "title": f"{count} rejected {message.source} notifications in 10 minutes",
-    }
-    outbox.enqueue(
-        uow.session, tenant_id=message.tenant_id, topic=ALERT_RAISED, payload=alert, now=now
+    alert = AlertRaised(
+        tenant_id=message.tenant_id,
+        type="payment.notifications_rejected",
+        severity="high",
+        title=f"{count} rejected {message.source} notifications in 10 minutes",
+        details={
+            "source": message.source,
+            "count": count,
+            "window_seconds": events.REJECTIONS_WINDOW_SECONDS,
+            "last_error_code": message.error_code,
+        },
     )
+    outbox.add(uow, alert, now=now)
 
 
 def _kept(headers: Mapping[str, str]) -> dict[str, str]:

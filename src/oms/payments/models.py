@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKeyConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oms.core.db import Base, JSONType, UTCDateTime
+from oms.core.db import Base, JSONType, TenantKeyed, UTCDateTime
 
 __all__ = ["Payment", "PaymentGateway"]
 
@@ -32,7 +32,7 @@ class PaymentGateway(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
-class Payment(Base):
+class Payment(TenantKeyed, Base):
     """Money a gateway says arrived for an order, and what double confirmation made of it."""
 
     __tablename__ = "payments"
@@ -43,8 +43,6 @@ class Payment(Base):
         Index("ix_payments_order", "tenant_id", "order_id"),
     )
 
-    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
     order_id: Mapped[str] = mapped_column(String(36))
     order_no: Mapped[str] = mapped_column(String(32))
     gateway: Mapped[str] = mapped_column(String(16))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from oms.core.paging import Page, PageRequest, fetch_items, from_attributes
+from oms.core.repo import scoped
 from oms.core.uow import Database
 from oms.payments.models import Payment
 from oms.payments.schemas import PaymentOut
@@ -13,15 +15,17 @@ __all__ = ["list_confirmed_payments", "list_payments", "order_payments"]
 
 
 def list_payments(
-    db: Database, tenant_id: str, *, order_id: str | None = None, limit: int = 100
-) -> list[PaymentOut]:
-    """A tenant's payments, oldest first, optionally of one order."""
-    stmt = select(Payment).where(Payment.tenant_id == tenant_id)
-    if order_id is not None:
-        stmt = stmt.where(Payment.order_id == order_id)
-    stmt = stmt.order_by(Payment.created_at, Payment.id).limit(limit)
-    with db.reader() as session:
-        return [PaymentOut.model_validate(p, from_attributes=True) for p in session.scalars(stmt)]
+    db: Database,
+    tenant_id: str,
+    *,
+    order_id: str | None = None,
+    page: PageRequest = PageRequest(),
+) -> Page[PaymentOut]:
+    """A tenant's payments, oldest first, optionally of one order, paged by cursor."""
+    stmt = scoped(Payment, tenant_id, order_id=order_id)
+    keys = (Payment.created_at, Payment.id)
+    with db.list_reader() as session:
+        return fetch_items(session, stmt, keys, page, from_attributes(PaymentOut), scope="payments")
 
 
 def order_payments(session: Session, tenant_id: str, order_id: str) -> list[PaymentOut]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict, SecretStr, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints
 
 __all__ = [
     "AlipayConfigIn",
+    "GatewayConfigIn",
     "GatewayConfigOut",
     "GatewayName",
     "PaymentOut",
@@ -32,14 +33,30 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class AlipayConfigIn(_In):
+class GatewayConfigIn(_In):
+    """A gateway's configuration as an admin sets it; ``gateway`` finds its adapter."""
+
+    gateway: ClassVar[GatewayName]
+
+
+class AlipayConfigIn(GatewayConfigIn):
+    gateway: ClassVar[GatewayName] = GatewayName.ALIPAY
     app_id: Ident
     gateway_public_key: PublicPem
     merchant_private_key: Pem
     base_url: Url = "https://openapi.alipay.com/gateway.do"
+    seller_id: (
+        Annotated[
+            str,
+            StringConstraints(pattern=r"^2088[0-9]{12}$"),
+            Field(description="the merchant's Alipay account (PID); notifications must name it"),
+        ]
+        | None
+    ) = None
 
 
-class WechatPayConfigIn(_In):
+class WechatPayConfigIn(GatewayConfigIn):
+    gateway: ClassVar[GatewayName] = GatewayName.WECHATPAY
     mch_id: Ident
     app_id: Ident
     api_v3_key: Annotated[SecretStr, StringConstraints(min_length=32, max_length=32)]
@@ -56,6 +73,7 @@ class GatewayConfigOut(BaseModel):
     gateway: GatewayName
     app_id: str
     mch_id: str | None = None
+    seller_id: str | None = None
     base_url: str
     public_key_sha256: str
     platform_public_key_id: str | None = None

@@ -7,22 +7,25 @@ with ``{"code": "FAIL", "message": ...}``), so a gateway stops retrying only wha
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from oms.core.errors import AppError, PayloadTooLarge
 from oms.core.uow import Database
 from oms.orders.queries import find_by_order_no
 from oms.orders.schemas import OrderOut
-from oms.payments import intake
+from oms.payments import intake, ports
 from oms.payments.config import configure_gateway, gateway_config, load_credentials
 from oms.payments.confirmation import confirm_payment
 from oms.payments.errors import NotificationRejected, UnknownPaymentOrder
-from oms.payments.gateways import alipay, wechatpay
-from oms.payments.gateways.base import Ignored, Notified, RefundNotified
-from oms.payments.schemas import GatewayName
-from oms.refunds import service as refunds
+from oms.payments.gateways.base import (
+    Ignored,
+    Notified,
+    NotifyAnswer,
+    RefundNotified,
+    Verified,
+    json_refusal,
+)
+from oms.payments.gateways.registry import find_gateway, gateway_for
 
 __all__ = [
     "NotifyAnswer",
@@ -31,15 +34,6 @@ __all__ = [
     "gateway_config",
     "receive_notification",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class NotifyAnswer:
-    """What to answer a gateway, independent of the web framework."""
-
-    status: int
-    body: bytes
-    media_type: str | None
 
 
 def receive_notification(
@@ -71,17 +65,8 @@ def receive_notification(
         db, delivery, message_id=verified.message_id, topic=verified.topic
     )
     if isinstance(verified, RefundNotified):
-        outcome = refunds.confirm_from_notification(
-            db,
-            tenant_id,
-            refund_id=verified.refund_id,
-            succeeded=verified.succeeded,
-            status=verified.status,
-            gateway_ref=verified.gateway_ref,
-            amount=verified.amount,
-            cumulative=verified.cumulative,
-            source=intake.source_of(gateway),
-            inbox_id=recorded.id,
+        outcome = ports.refund_notified(
+            db, tenant_id, verified, source=intake.source_of(gateway), inbox_id=recorded.id
         )
         intake.mark_processed(db, tenant_id, recorded.id, outcome)
     elif isinstance(verified, Notified) and order is not None:
@@ -100,12 +85,9 @@ def receive_notification(
 
 def _verify(
     db: Database, gateway: str, tenant_id: str, headers: Mapping[str, str], body: bytes
-) -> tuple[Notified | RefundNotified | Ignored, OrderOut | None]:
+) -> tuple[Verified, OrderOut | None]:
     creds = load_credentials(db, tenant_id, gateway)
-    if isinstance(creds, alipay.AlipayCredentials):
-        verified = alipay.verify_notification(alipay.parse_form(body), creds)
-    else:
-        verified = wechatpay.verify_notification(headers, body, creds, now=db.clock.now())
+    verified = gateway_for(gateway).verify_notification(creds, headers, body, now=db.clock.now())
     if isinstance(verified, Ignored | RefundNotified):
         return verified, None
     return verified, _order(db, tenant_id, verified.out_trade_no)
@@ -120,14 +102,10 @@ def _order(db: Database, tenant_id: str, order_no: str) -> OrderOut:
 
 
 def _success(gateway: str) -> NotifyAnswer:
-    if gateway == GatewayName.ALIPAY:
-        return NotifyAnswer(200, b"success", "text/plain")
-    return NotifyAnswer(204, b"", None)
+    return gateway_for(gateway).accepted()
 
 
 def _failure(gateway: str, rejection: AppError) -> NotifyAnswer:
-    if gateway == GatewayName.ALIPAY:
-        return NotifyAnswer(rejection.http_status, b"fail", "text/plain")
-    message = f"{rejection.code}: {rejection.message}"
-    body = json.dumps({"code": "FAIL", "message": message}, ensure_ascii=False).encode()
-    return NotifyAnswer(rejection.http_status, body, "application/json")
+    # A name oms does not know has no adapter to shape the answer: the common JSON refusal.
+    adapter = find_gateway(gateway)
+    return adapter.refused(rejection) if adapter is not None else json_refusal(rejection)

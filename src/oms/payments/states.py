@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any
 
+from oms.core.states import Machine, refusal
 from oms.payments.errors import InvalidPaymentTransition
 
-__all__ = ["TRANSITIONS", "PaymentStatus", "can_transition", "transition"]
+__all__ = ["MACHINE", "TRANSITIONS", "PaymentStatus", "can_transition", "transition"]
 
 
 class PaymentStatus(StrEnum):
@@ -34,31 +35,29 @@ TRANSITIONS: dict[PaymentStatus, frozenset[PaymentStatus]] = {
 }
 
 
-class _Settleable(Protocol):
-    status: str
-    problem: str | None
-    settled_at: datetime | None
-    updated_at: datetime
+_illegal = refusal(InvalidPaymentTransition, facts=("current", "to"))
+
+
+# Every settlement stamps settled_at: a payment settles once.
+MACHINE: Machine[PaymentStatus] = Machine(
+    name="payment",
+    status=PaymentStatus,
+    table=TRANSITIONS,
+    error=_illegal,
+    stamps={s: ("settled_at",) for s in (S.CONFIRMED, S.MISMATCHED, S.ORPHANED)},
+)
 
 
 def can_transition(current: PaymentStatus, to: PaymentStatus) -> bool:
     """True when the table allows ``current → to``."""
-    return to in TRANSITIONS[current]
+    return MACHINE.can(current, to)
 
 
-def transition(
-    payment: _Settleable, to: PaymentStatus, *, problem: str | None, now: datetime
-) -> str:
+def transition(payment: Any, to: PaymentStatus, *, problem: str | None, now: datetime) -> str:
     """Move ``payment`` to ``to``, stamping when and why; return the status it left.
 
     Raises: ERR_PAYMENT_INVALID_TRANSITION.
     """
-    current = PaymentStatus(payment.status)
-    if not can_transition(current, to):
-        raise InvalidPaymentTransition(
-            f"a {current} payment cannot become {to}", current=str(current), to=str(to)
-        )
-    payment.status = str(to)
+    from_status = MACHINE.transition(payment, to=to, now=now)
     payment.problem = problem
-    payment.settled_at = payment.updated_at = now
-    return str(current)
+    return str(from_status)

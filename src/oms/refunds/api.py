@@ -6,7 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
+from oms.core.paging import Page, Paging
 from oms.http.deps import CurrentActor, CurrentPrincipal, Db, requires
+from oms.http.problems import problems
 from oms.refunds import queries, routing, service, sla, trust
 from oms.refunds.schemas import (
     DecisionIn,
@@ -33,7 +35,8 @@ GroupName = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")]
     "",
     status_code=201,
     dependencies=[requires("refunds:request")],
-    responses={200: {"model": RefundOut, "description": "the request_id was seen before"}},
+    responses=problems(404)
+    | {200: {"model": RefundOut, "description": "the request_id was seen before"}},
 )
 def request_refund(body: RefundIn, actor: CurrentActor, db: Db, response: Response) -> RefundOut:
     """Request a refund of an order: the whole order, lines, or an amount (fen)."""
@@ -47,13 +50,13 @@ def request_refund(body: RefundIn, actor: CurrentActor, db: Db, response: Respon
 def list_refunds(
     principal: CurrentPrincipal,
     db: Db,
+    page: Paging,
     order_id: Annotated[str | None, Query(max_length=36)] = None,
     status: RefundStatus | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[RefundOut]:
-    """Refunds, oldest request first, optionally of one order or status."""
+) -> Page[RefundOut]:
+    """Refunds, oldest request first, optionally of one order or status, paged by cursor."""
     return queries.list_refunds(
-        db, principal.tenant_id, order_id=order_id, status=status, limit=limit
+        db, principal.tenant_id, order_id=order_id, status=status, page=page
     )
 
 

@@ -6,6 +6,7 @@ are written in the same transaction as that status change, under the refund's lo
 
 from __future__ import annotations
 
+from oms.core.shapes import project
 from oms.core.uow import UnitOfWork
 from oms.feedback import service as feedback
 from oms.feedback.schemas import FeedbackSubject
@@ -36,21 +37,11 @@ def _facts(uow: UnitOfWork, refund: Refund) -> RefundFacts:
     if refund.gateway is not None:
         app_id, mch_id = gateway_accounts(uow.session, refund.tenant_id, refund.gateway)
     assert refund.refunded_at is not None
-    return RefundFacts(
-        tenant_id=refund.tenant_id,
-        order_id=refund.order_id,
-        order_no=refund.order_no,
+    return project(
+        RefundFacts,
+        refund,
         refund_id=refund.id,
-        amount=refund.amount,
-        currency=refund.currency,
-        reason=refund.reason,
-        gateway=refund.gateway,
-        payment_id=refund.payment_id,
-        trade_no=refund.trade_no,
         gateway_app_id=app_id,
         gateway_mch_id=mch_id,
-        requested_at=refund.requested_at,
-        reviewed_at=refund.reviewed_at,
-        refunded_at=refund.refunded_at,
         gateway_result=dict(refund.gateway_result or {}),
     )

@@ -1,10 +1,22 @@
-"""Outbox topics of the refunds domain."""
+"""Events of the refunds domain."""
 
 from __future__ import annotations
 
-__all__ = ["REFUND_EXECUTE", "SLA_RED_ALERT"]
+from dataclasses import dataclass
+from typing import ClassVar
 
-# An approved (or retried) refund: send it through the gateway, outside any transaction.
-REFUND_EXECUTE = "refund.execute"
+from oms.core.outbox import Event
+
+__all__ = ["SLA_RED_ALERT", "RefundExecutionDue"]
+
 # The alert type a refund raises once when it turns red on the SLA board.
 SLA_RED_ALERT = "refund.sla_red"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefundExecutionDue(Event):
+    """An approved (or retried) refund: send it through the gateway, outside any transaction."""
+
+    topic: ClassVar[str] = "refund.execute"
+    refund_id: str
+    order_id: str

@@ -16,15 +16,20 @@ import structlog
 from oms.core import audit
 from oms.core.audit import Attempt, Outcome
 from oms.core.context import Actor
-from oms.core.errors import AppError
 from oms.core.uow import Database, UnitOfWork
 from oms.orders import service as orders
 from oms.orders.schemas import OrderEventIn
 from oms.orders.states import OrderEvent, OrderStatus, can_apply
-from oms.payments.config import load_credentials
+from oms.payments.refunding import (
+    DONE,
+    FAILED,
+    PENDING,
+    RefundAnswer,
+    RefundCall,
+    refund_at_gateway,
+)
 from oms.refunds.completion import record_completion
 from oms.refunds.errors import GatewayRefundFailed
-from oms.refunds.gateway import DONE, FAILED, PENDING, Answer, RefundCall, send_refund
 from oms.refunds.lifecycle import lock_refund, move
 from oms.refunds.models import Refund
 from oms.refunds.queries import refunded_amount
@@ -79,20 +84,16 @@ def _start(db: Database, tenant_id: str, refund_id: str) -> tuple[str | None, Re
 
 def _ask(
     db: Database, tenant_id: str, gateway: str | None, call: RefundCall, *, timeout: float
-) -> Answer:
+) -> RefundAnswer:
     if gateway is None:
         # Paid on the channel (no gateway payment in oms): the channel sends the money back.
-        return Answer(DONE, {"mode": "channel"})
-    try:
-        creds = load_credentials(db, tenant_id, gateway)
-    except AppError as error:
-        return Answer(PENDING, error=f"{error.code}: {error.message}")
-    answer = send_refund(creds, call, now=db.clock.now(), timeout=timeout)
+        return RefundAnswer(DONE, {"mode": "channel"})
+    answer = refund_at_gateway(db, tenant_id, gateway, call, timeout=timeout)
     log.info("refunds.gateway_answer", refund_id=call.refund_id, kind=answer.kind)
     return answer
 
 
-def _finish(db: Database, tenant_id: str, refund_id: str, answer: Answer) -> str:
+def _finish(db: Database, tenant_id: str, refund_id: str, answer: RefundAnswer) -> str:
     with db.uow() as uow:
         refund = lock_refund(uow, tenant_id, refund_id)
         if refund.status != RefundStatus.REFUNDING:

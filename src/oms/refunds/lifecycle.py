@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from oms.core import audit, outbox
 from oms.core.audit import Attempt, Outcome
 from oms.core.context import Actor
+from oms.core.repo import get_for_update
 from oms.core.uow import UnitOfWork
 from oms.refunds import events, states
 from oms.refunds.errors import RefundNotFound
@@ -23,13 +22,8 @@ __all__ = ["lock_refund", "move", "record", "schedule_execution"]
 
 def lock_refund(uow: UnitOfWork, tenant_id: str, refund_id: str) -> Refund:
     """The refund, row-locked on PostgreSQL. Raises: ERR_REFUND_NOT_FOUND."""
-    stmt = select(Refund).where(Refund.tenant_id == tenant_id, Refund.id == refund_id)
-    if uow.is_postgres:
-        stmt = stmt.with_for_update()
-    refund = uow.session.scalars(stmt).first()
-    if refund is None:
-        raise RefundNotFound("no such refund", refund_id=refund_id)
-    return refund
+    missing = RefundNotFound("no such refund", refund_id=refund_id)
+    return get_for_update(uow, Refund, tenant_id, refund_id, missing=missing)
 
 
 def move(
@@ -103,10 +97,7 @@ def record(
 
 def schedule_execution(uow: UnitOfWork, refund: Refund) -> None:
     """Queue the gateway call; the job runs after this unit of work commits."""
-    outbox.enqueue(
-        uow.session,
-        tenant_id=refund.tenant_id,
-        topic=events.REFUND_EXECUTE,
-        payload={"refund_id": refund.id, "order_id": refund.order_id},
-        now=uow.clock.now(),
+    due = events.RefundExecutionDue(
+        tenant_id=refund.tenant_id, refund_id=refund.id, order_id=refund.order_id
     )
+    outbox.add(uow, due)

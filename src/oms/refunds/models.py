@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, ForeignKeyConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oms.core.db import Base, JSONType, UTCDateTime
+from oms.core.db import Base, JSONType, TenantKeyed, UTCDateTime
 
 __all__ = ["Refund", "RefundGroup", "RefundGroupMember", "RefundRule", "RefundSettings"]
 
 
-class Refund(Base):
+class Refund(TenantKeyed, Base):
     """Money to send back for an order, from request to the gateway's confirmation."""
 
     __tablename__ = "refunds"
@@ -27,8 +27,6 @@ class Refund(Base):
         Index("ix_refunds_buyer", "tenant_id", "buyer_id"),
     )
 
-    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
     order_id: Mapped[str] = mapped_column(String(36))
     order_no: Mapped[str] = mapped_column(String(32))
     request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)

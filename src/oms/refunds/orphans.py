@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -23,16 +21,15 @@ from oms.refunds.states import RefundStatus
 __all__ = ["refund_orphaned_payment"]
 
 
-def refund_orphaned_payment(db: Database, *, tenant_id: str, payload: dict[str, Any]) -> str:
+def refund_orphaned_payment(db: Database, *, tenant_id: str, payment_id: str, order_id: str) -> str:
     """Create (once) an approved refund of an orphaned payment and queue it; return its id.
 
     Raises: ERR_ORDER_NOT_FOUND, ERR_REFUND_NOT_REFUNDABLE (no such payment on the order).
     """
-    payment_id = str(payload["payment_id"])
     try:
         with db.uow() as uow:
             refund_id = _existing(uow, tenant_id, payment_id) or _create(
-                uow, tenant_id, str(payload["order_id"]), payment_id
+                uow, tenant_id, order_id, payment_id
             )
             uow.commit()
     except IntegrityError:  # another delivery of the same message won the race

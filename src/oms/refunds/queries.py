@@ -5,6 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from oms.core.paging import Page, PageRequest, fetch_items
+from oms.core.repo import scoped
+from oms.core.shapes import project
 from oms.core.uow import Database
 from oms.refunds.errors import RefundNotFound
 from oms.refunds.models import Refund, RefundGroupMember
@@ -20,6 +23,7 @@ __all__ = [
     "refund_out",
     "refunded_amount",
     "review_queue",
+    "waiting_by_group",
 ]
 
 # Statuses whose amount counts against what was paid. Failed counts: it may be retried.
@@ -47,17 +51,14 @@ def list_refunds(
     *,
     order_id: str | None = None,
     status: RefundStatus | None = None,
-    limit: int = 100,
-) -> list[RefundOut]:
-    """A tenant's refunds, oldest request first, optionally of one order or status."""
-    stmt = select(Refund).where(Refund.tenant_id == tenant_id)
-    if order_id is not None:
-        stmt = stmt.where(Refund.order_id == order_id)
-    if status is not None:
-        stmt = stmt.where(Refund.status == str(status))
-    stmt = stmt.order_by(Refund.requested_at, Refund.id).limit(limit)
-    with db.reader() as session:
-        return [refund_out(r) for r in session.scalars(stmt)]
+    page: PageRequest = PageRequest(),
+) -> Page[RefundOut]:
+    """A tenant's refunds, oldest request first, optionally of one order or status, paged."""
+    wanted = None if status is None else str(status)
+    stmt = scoped(Refund, tenant_id, order_id=order_id, status=wanted)
+    keys = (Refund.requested_at, Refund.id)
+    with db.list_reader() as session:
+        return fetch_items(session, stmt, keys, page, refund_out, scope="refunds")
 
 
 def list_refunded(
@@ -79,13 +80,9 @@ def list_refunded(
 def _refund_sent(refund: Refund) -> RefundSentOut:
     facts = refund.gateway_result or {}
     gateway_refund_id = facts.get("refund_id")
-    return RefundSentOut(
-        id=refund.id,
-        order_no=refund.order_no,
-        amount=refund.amount,
-        currency=refund.currency,
-        gateway=refund.gateway,
-        trade_no=refund.trade_no,
+    return project(
+        RefundSentOut,
+        refund,
         gateway_refund_id=str(gateway_refund_id) if gateway_refund_id else None,
         refunded_at=refund.refunded_at or refund.updated_at,
     )
@@ -141,3 +138,14 @@ def refunded_amount(session: Session, tenant_id: str, order_id: str, payment_id:
 def refund_out(refund: Refund) -> RefundOut:
     """The API shape of a refund row."""
     return RefundOut.model_validate(refund, from_attributes=True)
+
+
+def waiting_by_group(db: Database, tenant_id: str) -> dict[str, int]:
+    """How many refunds await review in each review group (groups with none are left out)."""
+    stmt = (
+        select(Refund.review_group, func.count())
+        .where(Refund.tenant_id == tenant_id, Refund.status == str(RefundStatus.REQUESTED))
+        .group_by(Refund.review_group)
+    )
+    with db.reader() as session:
+        return {group: int(count) for group, count in session.execute(stmt)}

@@ -14,6 +14,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from oms.core.context import Actor
+from oms.core.repo import insert_ignore
+from oms.core.shapes import project
 from oms.core.uow import Database
 from oms.refunds.errors import InvalidRoutingRule, NotInReviewGroup
 from oms.refunds.models import RefundGroup, RefundGroupMember, RefundRule
@@ -22,9 +24,11 @@ from oms.refunds.schemas import GroupIn, GroupOut, RoutingRuleIn, RoutingRuleOut
 __all__ = [
     "DEFAULT_GROUP",
     "Route",
+    "add_member",
     "check_reviewer",
     "list_groups",
     "list_rules",
+    "remove_member",
     "replace_rules",
     "route",
     "set_group",
@@ -95,6 +99,37 @@ def set_group(db: Database, tenant_id: str, name: str, data: GroupIn) -> GroupOu
     return GroupOut(name=name, supervisor=data.supervisor, members=sorted(set(data.members)))
 
 
+def add_member(db: Database, tenant_id: str, group: str, principal: str) -> None:
+    """Put one principal into a review group, creating the group if it is new; a member
+    added twice is one member. Other members and the supervisor stay as they are."""
+    with db.uow() as uow:
+        if uow.session.get(RefundGroup, (tenant_id, group)) is None:
+            insert_ignore(
+                uow,
+                RefundGroup,
+                {"tenant_id": tenant_id, "name": group, "updated_at": uow.clock.now()},
+            )
+        insert_ignore(
+            uow,
+            RefundGroupMember,
+            {"tenant_id": tenant_id, "group_name": group, "principal": principal},
+        )
+        uow.commit()
+
+
+def remove_member(db: Database, tenant_id: str, group: str, principal: str) -> None:
+    """Take one principal out of a review group; one not in it changes nothing."""
+    with db.uow() as uow:
+        uow.session.execute(
+            delete(RefundGroupMember).where(
+                RefundGroupMember.tenant_id == tenant_id,
+                RefundGroupMember.group_name == group,
+                RefundGroupMember.principal == principal,
+            )
+        )
+        uow.commit()
+
+
 def list_groups(db: Database, tenant_id: str) -> list[GroupOut]:
     """Every review group with its supervisor and members."""
     with db.reader() as session:
@@ -136,12 +171,4 @@ def _rules(session: Session, tenant_id: str) -> list[RefundRule]:
 
 
 def _rule_out(rule: RefundRule) -> RoutingRuleOut:
-    return RoutingRuleOut(
-        position=rule.position,
-        reason=rule.reason,
-        channel=rule.channel,
-        min_amount=rule.min_amount,
-        max_amount=rule.max_amount,
-        review_group=rule.review_group,
-        template=dict(rule.template),
-    )
+    return project(RoutingRuleOut, rule, template=dict(rule.template))

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from oms.core.money import MAX_AMOUNT, MAX_QTY
 from oms.refunds.states import RefundStatus
 
 __all__ = [
@@ -30,7 +31,6 @@ __all__ = [
     "SlaItem",
 ]
 
-MAX_AMOUNT = 10**13
 Sku = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 GroupName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")]
 PrincipalName = Annotated[str, StringConstraints(pattern=r"^[a-z]+:[A-Za-z0-9_.\-@]{1,120}$")]
@@ -59,7 +59,7 @@ class _In(BaseModel):
 
 class RefundLineIn(_In):
     sku: Sku
-    qty: Annotated[int, Field(ge=1, le=1_000_000)]
+    qty: Annotated[int, Field(ge=1, le=MAX_QTY)]
 
 
 class RefundIn(_In):
@@ -91,7 +91,7 @@ class DecisionIn(_In):
 
 class ReturnLineIn(_In):
     sku: Sku
-    qty: Annotated[int, Field(ge=1, le=1_000_000)]
+    qty: Annotated[int, Field(ge=1, le=MAX_QTY)]
     warehouse: (
         Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")] | None
     ) = None
@@ -173,6 +173,7 @@ class RefundSentOut(BaseModel):
     """A refund the gateway (or channel) confirmed: money that left, for finance to match."""
 
     id: str
+    order_id: str
     order_no: str
     amount: int
     currency: str
@@ -185,6 +186,7 @@ class RefundSentOut(BaseModel):
 
 class SlaItem(BaseModel):
     refund_id: str
+    order_id: str
     order_no: str
     status: RefundStatus
     review_group: str

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from oms.core.context import Actor
 from oms.core.ids import new_id
+from oms.core.repo import retry_on_race
 from oms.core.uow import Database, UnitOfWork
 from oms.inventory.schemas import MovementIn
 from oms.inventory.service import apply_manual_movement
@@ -59,13 +59,8 @@ def request_refund(db: Database, actor: Actor, data: RefundIn) -> RequestedRefun
     Raises: ERR_ORDER_NOT_FOUND, ERR_REFUND_NOT_REFUNDABLE, ERR_REFUND_INVALID_LINES,
     ERR_REFUND_EXCEEDS_PAID, ERR_REFUND_REQUEST_ID_REUSED.
     """
-    for attempt in range(2):
-        try:
-            return _request_once(db, actor, data)
-        except IntegrityError:
-            if attempt == 1:  # a concurrent request with the same request_id: the retry finds it
-                raise
-    raise AssertionError("unreachable")
+    # A concurrent request with the same request_id loses the insert; the retry finds it.
+    return retry_on_race(lambda: _request_once(db, actor, data), attempts=2)
 
 
 def _request_once(db: Database, actor: Actor, data: RefundIn) -> RequestedRefund:

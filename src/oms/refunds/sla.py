@@ -9,20 +9,19 @@ what is already incurred and what it will cost if it ages further (at risk), and
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select, update
 
+from oms.alerts.events import AlertRaised
 from oms.core import audit, outbox
 from oms.core.audit import Attempt, Outcome
 from oms.core.context import Actor
-from oms.core.uow import Database
+from oms.core.uow import Database, UnitOfWork
 from oms.refunds import events
 from oms.refunds.models import Refund
 from oms.refunds.routing import supervisor_of
 from oms.refunds.schemas import Colour, SlaBoard, SlaItem
 from oms.refunds.states import OPEN, RefundStatus
-from oms.tickets.service import ALERT_RAISED
 
 __all__ = [
     "REFUND_PENALTY_PCT",
@@ -98,6 +97,7 @@ def _item(refund: Refund, now: datetime) -> SlaItem:
     )
     return SlaItem(
         refund_id=refund.id,
+        order_id=refund.order_id,
         order_no=refund.order_no,
         status=RefundStatus(refund.status),
         review_group=refund.review_group,
@@ -125,12 +125,13 @@ def sweep_red_refunds(db: Database, *, limit: int = 500) -> int:
         )
         escalated = 0
         for refund in list(uow.session.scalars(stmt.order_by(Refund.requested_at).limit(limit))):
-            escalated += _escalate(uow.session, refund, now)
+            escalated += _escalate(uow, refund, now)
         uow.commit()
     return escalated
 
 
-def _escalate(session: Any, refund: Refund, now: datetime) -> int:
+def _escalate(uow: UnitOfWork, refund: Refund, now: datetime) -> int:
+    session = uow.session
     supervisor = supervisor_of(session, refund.tenant_id, refund.review_group)
     won = session.execute(
         update(Refund)
@@ -141,22 +142,25 @@ def _escalate(session: Any, refund: Refund, now: datetime) -> int:
         )
         .values(escalated_at=now, escalated_to=supervisor)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    if won != 1:
+    )
+    if getattr(won, "rowcount", 0) != 1:
         return 0
     age_hours = int((now - refund.requested_at).total_seconds() // 3600)
-    alert = {
-        "type": events.SLA_RED_ALERT,
-        "severity": "high",
-        "refund_id": refund.id,
-        "order_no": refund.order_no,
-        "review_group": refund.review_group,
-        "supervisor": supervisor,
-        "age_hours": age_hours,
-        "amount": refund.amount,
-        "title": f"退款超时标红 / refund {refund.order_no} open for {age_hours} h",
-    }
-    outbox.enqueue(session, tenant_id=refund.tenant_id, topic=ALERT_RAISED, payload=alert, now=now)
+    alert = AlertRaised(
+        tenant_id=refund.tenant_id,
+        type=events.SLA_RED_ALERT,
+        severity="high",
+        title=f"退款超时标红 / refund {refund.order_no} open for {age_hours} h",
+        details={
+            "refund_id": refund.id,
+            "order_no": refund.order_no,
+            "review_group": refund.review_group,
+            "supervisor": supervisor,
+            "age_hours": age_hours,
+            "amount": refund.amount,
+        },
+    )
+    outbox.add(uow, alert, now=now)
     attempt = Attempt(
         "refund",
         refund.id,

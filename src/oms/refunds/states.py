@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any
 
+from oms.core.states import IllegalMove, Machine
 from oms.refunds.errors import IllegalRefundTransition
 
 __all__ = [
+    "MACHINE",
     "OPEN",
     "TRANSITIONS",
     "RefundStatus",
@@ -53,17 +55,32 @@ _EVENTS = {
 }
 
 
-class _Refundish(Protocol):
-    status: str
-    updated_at: datetime
-    reviewed_at: datetime | None
-    refunded_at: datetime | None
-    failed_at: datetime | None
+def _illegal(move: IllegalMove) -> IllegalRefundTransition:
+    return IllegalRefundTransition(
+        f"a {move.current} refund cannot become {move.to}",
+        current_status=move.current,
+        to=move.to,
+        allowed=sorted(move.allowed),
+    )
+
+
+MACHINE: Machine[RefundStatus] = Machine(
+    name="refund",
+    status=RefundStatus,
+    table=TRANSITIONS,
+    error=_illegal,
+    stamps={
+        S.APPROVED: ("reviewed_at",),
+        S.REJECTED: ("reviewed_at",),
+        S.REFUNDED: ("refunded_at",),
+        S.FAILED: ("failed_at",),
+    },
+)
 
 
 def can_transition(current: RefundStatus, to: RefundStatus) -> bool:
     """True when the table allows ``current → to``."""
-    return to in TRANSITIONS[current]
+    return MACHINE.can(current, to)
 
 
 def event_name(to: RefundStatus) -> str:
@@ -71,25 +88,9 @@ def event_name(to: RefundStatus) -> str:
     return _EVENTS[to]
 
 
-def transition(refund: _Refundish, to: RefundStatus, *, now: datetime) -> str:
+def transition(refund: Any, to: RefundStatus, *, now: datetime) -> str:
     """Move ``refund`` to ``to`` and stamp when; return the status it left.
 
     Raises: ERR_REFUND_ILLEGAL_TRANSITION.
     """
-    current = RefundStatus(refund.status)
-    if not can_transition(current, to):
-        raise IllegalRefundTransition(
-            f"a {current} refund cannot become {to}",
-            current_status=str(current),
-            to=str(to),
-            allowed=sorted(str(s) for s in TRANSITIONS[current]),
-        )
-    refund.status = str(to)
-    refund.updated_at = now
-    if to in (S.APPROVED, S.REJECTED):
-        refund.reviewed_at = now
-    elif to == S.REFUNDED:
-        refund.refunded_at = now
-    elif to == S.FAILED:
-        refund.failed_at = now
-    return str(current)
+    return str(MACHINE.transition(refund, to=to, now=now))

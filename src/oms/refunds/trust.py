@@ -127,10 +127,4 @@ def _settings(session: Session, tenant_id: str) -> SettingsOut:
     row = session.get(RefundSettings, tenant_id)
     if row is None:
         return SettingsOut()
-    return SettingsOut(
-        auto_refund_enabled=row.auto_refund_enabled,
-        min_history_days=row.min_history_days,
-        max_return_rate_bp=row.max_return_rate_bp,
-        require_no_disputes=row.require_no_disputes,
-        updated_at=row.updated_at,
-    )
+    return SettingsOut.model_validate(row, from_attributes=True)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Query
-
+from oms.core.paging import Page, Paging
 from oms.http.deps import CurrentActor, CurrentPrincipal, Db, requires
 from oms.tickets import service
 from oms.tickets.schemas import AssignIn, CommentIn, ResolveIn, TicketOut
@@ -19,14 +18,14 @@ router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 def list_tickets(
     principal: CurrentPrincipal,
     db: Db,
+    page: Paging,
     status: str | None = None,
     kind: str | None = None,
     order_id: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[TicketOut]:
-    """The queue, oldest first."""
-    return service.list_tickets(
-        db, principal.tenant_id, status=status, kind=kind, order_id=order_id, limit=limit
+) -> Page[TicketOut]:
+    """The queue, oldest first, paged by cursor."""
+    return service.ticket_page(
+        db, principal.tenant_id, status=status, kind=kind, order_id=order_id, page=page
     )
 
 

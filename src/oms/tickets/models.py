@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import ForeignKeyConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oms.core.db import Base, JSONType, UTCDateTime
+from oms.core.db import Base, JSONType, TenantKeyed, UTCDateTime
 
 __all__ = ["ExceptionTicket", "TicketComment"]
 
 
-class ExceptionTicket(Base):
+class ExceptionTicket(TenantKeyed, Base):
     """Something a person must look at: a stock shortage on a paid order, a shipment mismatch."""
 
     __tablename__ = "exception_tickets"
@@ -23,8 +23,6 @@ class ExceptionTicket(Base):
         Index("ix_exception_tickets_order", "tenant_id", "order_id"),
     )
 
-    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
     order_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
@@ -38,7 +36,7 @@ class ExceptionTicket(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
-class TicketComment(Base):
+class TicketComment(TenantKeyed, Base):
     __tablename__ = "ticket_comments"
     __table_args__ = (
         ForeignKeyConstraint(
@@ -46,8 +44,6 @@ class TicketComment(Base):
         ),
     )
 
-    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
     ticket_id: Mapped[str] = mapped_column(String(36))
     author: Mapped[str] = mapped_column(String(128))
     body: Mapped[str] = mapped_column(Text)

@@ -5,32 +5,35 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Select, insert, select, update
 
+from oms.alerts.events import AlertRaised
 from oms.core import outbox
 from oms.core.auth import ROLE_PERMISSIONS
 from oms.core.context import Actor
 from oms.core.errors import Forbidden
 from oms.core.ids import new_id
+from oms.core.paging import Page, PageRequest, fetch_all, fetch_items, from_attributes
+from oms.core.repo import get_for_update, scoped
 from oms.core.uow import Database, UnitOfWork
 from oms.inventory.service import apply_manual_movement
 from oms.tickets.errors import TicketNotFound
 from oms.tickets.models import ExceptionTicket, TicketComment
 from oms.tickets.schemas import CommentOut, ResolveIn, TicketOut
-from oms.tickets.states import TicketKind, TicketStatus, check_ticket_transition
+from oms.tickets.states import MACHINE, TicketKind, TicketStatus, check_ticket_transition
 
 __all__ = [
-    "ALERT_RAISED",
     "add_comment",
+    "add_note",
     "assign_ticket",
     "get_ticket",
     "list_tickets",
     "open_ticket",
     "open_ticket_ids",
+    "resolve_for_order",
     "resolve_ticket",
+    "ticket_page",
 ]
-
-ALERT_RAISED = "alert.raised"
 
 
 def open_ticket(
@@ -68,14 +71,14 @@ def open_ticket(
             updated_at=now,
         )
     )
-    alert = {
-        "type": f"ticket.{kind.value}",
-        "ticket_id": ticket_id,
-        "order_id": order_id,
-        "title": title,
-        "severity": "high",
-    }
-    outbox.enqueue(uow.session, tenant_id=tenant_id, topic=ALERT_RAISED, payload=alert, now=now)
+    alert = AlertRaised(
+        tenant_id=tenant_id,
+        type=f"ticket.{kind.value}",
+        severity="high",
+        title=title,
+        details={"ticket_id": ticket_id, "order_id": order_id},
+    )
+    outbox.add(uow, alert, now=now)
     return ticket_id
 
 
@@ -92,6 +95,29 @@ def open_ticket_ids(uow: UnitOfWork, tenant_id: str, order_id: str, kind: Ticket
     return list(found)
 
 
+def resolve_for_order(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    order_id: str,
+    kind: TicketKind,
+    resolution: str,
+    now: datetime,
+) -> list[str]:
+    """Resolve the order's unresolved tickets of ``kind`` (the cause went away by itself).
+
+    An operation, in the caller's transaction; returns the tickets it resolved.
+    """
+    resolved = []
+    for ticket_id in open_ticket_ids(uow, actor.tenant_id, order_id, kind):
+        ticket = _ticket(uow, actor.tenant_id, ticket_id)
+        MACHINE.transition(ticket, to=TicketStatus.RESOLVED, now=now)
+        ticket.resolution = resolution
+        _comment(uow, actor, ticket_id, f"resolved: {resolution}")
+        resolved.append(ticket_id)
+    return resolved
+
+
 def list_tickets(
     db: Database,
     tenant_id: str,
@@ -102,16 +128,42 @@ def list_tickets(
     limit: int = 100,
 ) -> list[TicketOut]:
     """Tickets oldest first (the queue order), optionally filtered."""
-    stmt = select(ExceptionTicket).where(ExceptionTicket.tenant_id == tenant_id)
-    if status:
-        stmt = stmt.where(ExceptionTicket.status == status)
-    if kind:
-        stmt = stmt.where(ExceptionTicket.kind == kind)
-    if order_id:
-        stmt = stmt.where(ExceptionTicket.order_id == order_id)
-    stmt = stmt.order_by(ExceptionTicket.created_at, ExceptionTicket.id).limit(limit)
+    stmt, item = _tickets_where(tenant_id, status, kind, order_id), from_attributes(TicketOut)
     with db.reader() as session:
-        return [TicketOut.model_validate(t, from_attributes=True) for t in session.scalars(stmt)]
+        return fetch_all(session, stmt, _TICKET_KEYS, item, limit=limit)
+
+
+#: The queue order, of the list and the page alike: oldest first.
+_TICKET_KEYS = (ExceptionTicket.created_at, ExceptionTicket.id)
+
+
+def _tickets_where(
+    tenant_id: str, status: str | None, kind: str | None, order_id: str | None
+) -> Select[ExceptionTicket]:
+    """The tenant's tickets, narrowed by each filter that is given (the list and the page)."""
+    # An empty filter (``?status=``) means "any", as an absent one does.
+    return scoped(
+        ExceptionTicket,
+        tenant_id,
+        status=status or None,
+        kind=kind or None,
+        order_id=order_id or None,
+    )
+
+
+def ticket_page(
+    db: Database,
+    tenant_id: str,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    order_id: str | None = None,
+    page: PageRequest = PageRequest(),
+) -> Page[TicketOut]:
+    """One page of tickets oldest first (the queue order), optionally filtered."""
+    stmt, item = _tickets_where(tenant_id, status, kind, order_id), from_attributes(TicketOut)
+    with db.list_reader() as session:
+        return fetch_items(session, stmt, _TICKET_KEYS, page, item, scope="tickets")
 
 
 def get_ticket(db: Database, tenant_id: str, ticket_id: str) -> TicketOut:
@@ -134,9 +186,8 @@ def assign_ticket(db: Database, actor: Actor, ticket_id: str, assignee: str) -> 
     """Give the ticket to someone. Raises: ERR_TICKET_NOT_FOUND, ERR_TICKET_INVALID_TRANSITION."""
     with db.uow() as uow:
         ticket = _ticket(uow, actor.tenant_id, ticket_id)
-        check_ticket_transition(ticket.status, TicketStatus.ASSIGNED)
-        ticket.status, ticket.assignee = TicketStatus.ASSIGNED.value, assignee
-        ticket.updated_at = uow.clock.now()
+        MACHINE.transition(ticket, to=TicketStatus.ASSIGNED, now=uow.clock.now())
+        ticket.assignee = assignee
         _comment(uow, actor, ticket_id, f"assigned to {assignee}")
         uow.commit()
     return get_ticket(db, actor.tenant_id, ticket_id)
@@ -166,23 +217,26 @@ def resolve_ticket(db: Database, actor: Actor, ticket_id: str, data: ResolveIn) 
             raise Forbidden("stock corrections need a role that writes stock")
         for correction in data.corrections:
             apply_manual_movement(uow, actor, correction, reference=f"ticket:{ticket_id}")
-        ticket.status, ticket.resolution = TicketStatus.RESOLVED.value, data.resolution
-        ticket.updated_at = ticket.resolved_at = now
+        MACHINE.transition(ticket, to=TicketStatus.RESOLVED, now=now)
+        ticket.resolution = data.resolution
         _comment(uow, actor, ticket_id, f"resolved: {data.resolution}")
         uow.commit()
     return get_ticket(db, actor.tenant_id, ticket_id)
 
 
-def _ticket(uow: UnitOfWork, tenant_id: str, ticket_id: str) -> ExceptionTicket:
-    stmt = select(ExceptionTicket).where(
-        ExceptionTicket.tenant_id == tenant_id, ExceptionTicket.id == ticket_id
+def add_note(uow: UnitOfWork, actor: Actor, ticket_id: str, body: str) -> None:
+    """Comment on a ticket inside the caller's unit of work (an operation for other domains)."""
+    _comment(uow, actor, ticket_id, body)
+    uow.session.execute(
+        update(ExceptionTicket)
+        .where(ExceptionTicket.tenant_id == actor.tenant_id, ExceptionTicket.id == ticket_id)
+        .values(updated_at=uow.clock.now())
     )
-    if uow.is_postgres:
-        stmt = stmt.with_for_update()
-    ticket = uow.session.scalars(stmt).first()
-    if ticket is None:
-        raise TicketNotFound(ticket_id=ticket_id)
-    return ticket
+
+
+def _ticket(uow: UnitOfWork, tenant_id: str, ticket_id: str) -> ExceptionTicket:
+    missing = TicketNotFound(ticket_id=ticket_id)
+    return get_for_update(uow, ExceptionTicket, tenant_id, ticket_id, missing=missing)
 
 
 def _comment(uow: UnitOfWork, actor: Actor, ticket_id: str, body: str) -> None:

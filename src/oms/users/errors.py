@@ -9,6 +9,10 @@ __all__ = [
     "CsrfFailed",
     "EmailTaken",
     "InvalidCredentials",
+    "LastAdmin",
+    "LoginThrottled",
+    "SelfChange",
+    "UserDisabled",
     "UserNotFound",
     "WeakPassword",
 ]
@@ -48,3 +52,27 @@ class CsrfFailed(AppError):
     code = "ERR_AUTH_CSRF_FAILED"
     http_status = 403
     title = "The form's security token is missing or wrong; reload the page"
+
+
+class LoginThrottled(AppError):
+    code = "ERR_AUTH_RATE_LIMITED"
+    http_status = 429
+    title = "Too many sign-in attempts from this address; wait a moment"
+
+
+class UserDisabled(AppError):
+    code = "ERR_AUTH_USER_DISABLED"
+    http_status = 403
+    title = "This account has been disabled; ask an administrator of your shop"
+
+
+class LastAdmin(AppError):
+    code = "ERR_USER_LAST_ADMIN"
+    http_status = 409
+    title = "The shop needs at least one enabled admin"
+
+
+class SelfChange(AppError):
+    code = "ERR_USER_SELF_CHANGE"
+    http_status = 409
+    title = "You cannot change your own role or disable yourself; ask another admin"

@@ -35,6 +35,8 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set by an admin: the user signs in no more and their sessions are revoked.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class ConsoleSession(Base):

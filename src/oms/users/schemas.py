@@ -4,11 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated, Literal
 
-__all__ = ["LOCALES", "LoginResult", "SessionUser", "UserOut"]
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-# The console's languages; the first is the default.
-LOCALES: tuple[str, ...] = ("zh-CN", "en")
+from oms.core import auth
+
+__all__ = [
+    "CONSOLE_ROLES",
+    "LOCALES",
+    "ConsoleRole",
+    "LoginResult",
+    "SessionUser",
+    "UserApiOut",
+    "UserInviteIn",
+    "UserInvited",
+    "UserInvitedOut",
+    "UserOut",
+    "UserRoleIn",
+]
+
+# The console's languages (the first is the default): the tenants' own list.
+LOCALES = auth.LOCALES
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +36,15 @@ class UserOut:
     role: str
     locale: str
     created_at: datetime
+    disabled_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserInvited:
+    """A new user and their initial password: the only time it is ever shown."""
+
+    user: UserOut
+    password: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,3 +70,41 @@ class LoginResult:
     token: str
     csrf_token: str
     expires_at: datetime
+
+
+# The roles a person signs in with; ``integration`` is for API keys only.
+CONSOLE_ROLES: tuple[str, ...] = ("admin", "ops", "service", "finance", "warehouse")
+ConsoleRole = Literal["admin", "ops", "service", "finance", "warehouse"]
+
+
+class UserInviteIn(BaseModel):
+    """An invitation: oms generates the first password and shows it once."""
+
+    model_config = ConfigDict(extra="forbid")
+    email: Annotated[str, StringConstraints(min_length=3, max_length=254)]
+    role: ConsoleRole
+    locale: Literal["zh-CN", "en"] = "zh-CN"
+
+
+class UserRoleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: ConsoleRole
+
+
+class UserApiOut(BaseModel):
+    """A user as the API shows it: never a password or its hash."""
+
+    id: str
+    email: str
+    role: str
+    locale: str
+    created_at: datetime
+    disabled_at: datetime | None
+
+    @classmethod
+    def of(cls, user: UserOut) -> UserApiOut:
+        return cls.model_validate(user, from_attributes=True)
+
+
+class UserInvitedOut(UserApiOut):
+    password: str = Field(description="the generated first password; shown in this answer only")

@@ -6,9 +6,11 @@ once. Time comes from the database's clock, so tests can move it past a lock-out
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -17,19 +19,23 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from oms.core.auth import Role
-from oms.core.errors import AuthenticationRequired, NotFound, ValidationFailed
+from oms.core.errors import AuthenticationRequired, NotFound, TenantSuspended, ValidationFailed
 from oms.core.ids import new_id
 from oms.core.models import Tenant
+from oms.core.shapes import project
+from oms.core.tenant_states import TenantStatus
 from oms.core.uow import Database, UnitOfWork
 from oms.users.errors import (
     AccountLocked,
     EmailTaken,
     InvalidCredentials,
+    UserDisabled,
     UserNotFound,
     WeakPassword,
 )
 from oms.users.models import ConsoleSession, User
 from oms.users.schemas import LOCALES, LoginResult, SessionUser, UserOut
+from oms.users.throttle import LoginThrottle
 
 __all__ = [
     "LOCKOUT",
@@ -42,6 +48,7 @@ __all__ = [
     "log_out",
     "normalise_email",
     "set_locale",
+    "user_out",
 ]
 
 MAX_FAILED_LOGINS = 5
@@ -50,9 +57,19 @@ SESSION_TTL = timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 8
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _HASHER = PasswordHasher()
+
+
 # Verified against when the e-mail is unknown, so a miss costs as long as a wrong password
-# and response times do not reveal which addresses have accounts.
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+# and response times do not reveal which addresses have accounts. Made on first use, not at
+# import: an argon2 hash is a second of CPU every process (each `oms` command, each server
+# process) would otherwise pay before doing anything.
+@functools.cache
+def _dummy_hash() -> str:
+    return _HASHER.hash(secrets.token_urlsafe(16))
+
+
+# Used when the caller passes none (the CLI, tests); the app passes its configured one.
+_DEFAULT_THROTTLE = LoginThrottle(max_failures=MAX_FAILED_LOGINS, lockout=LOCKOUT)
 
 
 def normalise_email(email: str) -> str:
@@ -61,9 +78,17 @@ def normalise_email(email: str) -> str:
 
 
 def create_user(
-    db: Database, *, tenant_id: str, email: str, password: str, role: str, locale: str = "zh-CN"
+    db: Database,
+    *,
+    tenant_id: str,
+    email: str,
+    password: str,
+    role: str,
+    locale: str = "zh-CN",
+    also: Callable[[UnitOfWork, str], None] | None = None,
 ) -> UserOut:
-    """Create a console user with an argon2-hashed password.
+    """Create a console user with an argon2-hashed password; ``also(uow, user_id)`` adds to
+    the same transaction (the invitation's audit entry).
 
     Raises: ERR_NOT_FOUND (tenant), ERR_VALIDATION (e-mail, role or locale),
     ERR_USER_WEAK_PASSWORD, ERR_USER_EMAIL_TAKEN (in any tenant: addresses are global).
@@ -90,32 +115,42 @@ def create_user(
                 created_at=uow.clock.now(),
             )
             uow.session.add(user)
+            if also is not None:
+                uow.session.flush()
+                also(uow, user.id)
             uow.commit()
     except IntegrityError:
         # Two creations of the same address raced; the unique index decided.
         raise EmailTaken(email=address) from None
-    return _user_out(user)
+    return user_out(user)
 
 
-def log_in(db: Database, *, email: str, password: str) -> LoginResult:
+def log_in(
+    db: Database, *, email: str, password: str, throttle: LoginThrottle | None = None
+) -> LoginResult:
     """Check a password and open a console session; count failures and lock the account.
 
     After MAX_FAILED_LOGINS consecutive failures the account is locked for LOCKOUT; a success
-    resets the count. Failures are committed before the error is raised.
-    Raises: ERR_AUTH_INVALID_CREDENTIALS, ERR_AUTH_ACCOUNT_LOCKED.
+    resets the count. Failures are committed before the error is raised. An address without
+    an account answers exactly the same way (its count is kept by ``throttle``), so the
+    answers never tell which addresses have accounts.
+    Raises: ERR_AUTH_INVALID_CREDENTIALS, ERR_AUTH_ACCOUNT_LOCKED, ERR_AUTH_USER_DISABLED.
     """
+    address = normalise_email(email)
     with db.uow() as uow:
         now = uow.clock.now()
-        user = _user_by_email(uow, normalise_email(email), lock=True)
+        user = _user_by_email(uow, address, lock=True)
         if user is None:
-            _verify(_DUMMY_HASH, password)
-            raise InvalidCredentials()
+            raise _unknown_address(throttle or _DEFAULT_THROTTLE, address, password, now)
         if user.locked_until is not None and user.locked_until > now:
             raise _locked(user.locked_until)
         if not _verify(user.password_hash, password):
             error = _count_failure(user, now)
             uow.commit()
             raise error
+        if user.disabled_at is not None:
+            # Said only to someone who knows the password, so it reveals nothing to a guesser.
+            raise UserDisabled("this account has been disabled; ask an administrator")
         user.failed_logins, user.locked_until = 0, None
         if _HASHER.check_needs_rehash(user.password_hash):
             user.password_hash = _HASHER.hash(password)
@@ -127,7 +162,8 @@ def log_in(db: Database, *, email: str, password: str) -> LoginResult:
 def authenticate_session(db: Database, token: str | None) -> SessionUser:
     """Resolve a session cookie to its user and tenant.
 
-    Raises: ERR_AUTH_REQUIRED (missing, unknown, expired or revoked session).
+    Raises: ERR_AUTH_REQUIRED (missing, unknown, expired or revoked session),
+    ERR_TENANT_SUSPENDED (its partner suspended the tenant).
     """
     if not token:
         raise AuthenticationRequired("sign in to the console")
@@ -142,9 +178,16 @@ def authenticate_session(db: Database, token: str | None) -> SessionUser:
             .join(Tenant, Tenant.id == User.tenant_id)
             .where(ConsoleSession.token_hash == _token_hash(token))
         ).first()
-    if row is None or row[0].revoked_at is not None or row[0].expires_at <= now:
+    if (
+        row is None
+        or row[0].revoked_at is not None
+        or row[0].expires_at <= now
+        or row[1].disabled_at
+    ):
         raise AuthenticationRequired("the session has ended; sign in again")
     console_session, user, tenant = row
+    if tenant.status == TenantStatus.SUSPENDED:
+        raise TenantSuspended(tenant_id=tenant.id)
     return SessionUser(
         tenant_id=tenant.id,
         tenant_name=tenant.name,
@@ -180,7 +223,21 @@ def set_locale(db: Database, *, tenant_id: str, user_id: str, locale: str) -> Us
             raise UserNotFound(user_id=user_id)
         user.locale = locale
         uow.commit()
-    return _user_out(user)
+    return user_out(user)
+
+
+def _unknown_address(
+    throttle: LoginThrottle, address: str, password: str, now: datetime
+) -> InvalidCredentials | AccountLocked:
+    """The same answer a real account would give, at the same cost."""
+    locked_until = throttle.unknown_locked_until(address)
+    if locked_until is not None:
+        return _locked(locked_until)
+    _verify(_dummy_hash(), password)
+    failure = throttle.unknown_failure(address, now)
+    if failure.locked_until is not None:
+        return _locked(failure.locked_until)
+    return InvalidCredentials(attempts_left=failure.attempts_left)
 
 
 def _count_failure(user: User, now: datetime) -> InvalidCredentials | AccountLocked:
@@ -214,7 +271,7 @@ def _open_session(uow: UnitOfWork, user: User, now: datetime) -> LoginResult:
             expires_at=expires_at,
         )
     )
-    return LoginResult(_user_out(user), token, csrf, expires_at)
+    return LoginResult(user_out(user), token, csrf, expires_at)
 
 
 def _user_by_email(uow: UnitOfWork, address: str, *, lock: bool = False) -> User | None:
@@ -255,12 +312,5 @@ def _check_locale(locale: str) -> None:
         raise ValidationFailed(f"unsupported locale {locale!r}", allowed=list(LOCALES))
 
 
-def _user_out(user: User) -> UserOut:
-    return UserOut(
-        tenant_id=user.tenant_id,
-        id=user.id,
-        email=user.email,
-        role=user.role,
-        locale=user.locale,
-        created_at=user.created_at,
-    )
+def user_out(user: User) -> UserOut:
+    return project(UserOut, user)

@@ -23,7 +23,19 @@ def verify(principal: CurrentPrincipal, db: Db) -> VerifyReport:
     return queries.verify_chain(db, principal.tenant_id)
 
 
-@router.get("", dependencies=[requires("vouchers:read")])
+@router.get(
+    "",
+    dependencies=[requires("vouchers:read")],
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "the vouchers, one per line",
+            "content": {
+                media.split(";")[0]: {"schema": {"type": "string"}} for media in _MEDIA.values()
+            },
+        }
+    },
+)
 def export(
     principal: CurrentPrincipal,
     db: Db,

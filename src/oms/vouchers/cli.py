@@ -6,11 +6,7 @@ from typing import Annotated
 
 import typer
 
-from oms.config import get_settings
-from oms.core.clock import SystemClock
-from oms.core.db import make_engine
-from oms.core.errors import AppError
-from oms.core.uow import Database
+from oms.core.cli import database, exit_on_app_error
 from oms.vouchers import queries
 
 __all__ = ["vouchers_app"]
@@ -19,14 +15,10 @@ vouchers_app = typer.Typer(help="Signed refund vouchers", no_args_is_help=True)
 Tenant = Annotated[str, typer.Option(help="tenant id")]
 
 
-def _db() -> Database:
-    return Database(make_engine(get_settings().database_url), SystemClock())
-
-
 @vouchers_app.command("verify")
 def verify(tenant: Tenant) -> None:
     """Check hashes, signatures, sequence and links; exit 1 at the first bad voucher."""
-    report = queries.verify_chain(_db(), tenant)
+    report = queries.verify_chain(database(), tenant)
     typer.echo(report.model_dump_json(indent=2))
     if not report.is_valid:
         typer.echo(
@@ -42,10 +34,7 @@ def export(
     format: Annotated[str, typer.Option(help="jsonl or csv")] = "jsonl",
 ) -> None:
     """Print the tenant's vouchers in sequence order."""
-    try:
-        lines = queries.export_vouchers(_db(), tenant, format)
-    except AppError as error:
-        typer.echo(f"{error.code}: {error.message}", err=True)
-        raise typer.Exit(code=2) from None
+    with exit_on_app_error():
+        lines = queries.export_vouchers(database(), tenant, format)
     for line in lines:
         typer.echo(line, nl=False)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Query
-
+from oms.core.paging import Page, Paging
 from oms.http.deps import AppSettings, CurrentActor, CurrentPrincipal, Db, requires
 from oms.webhooks import queries, service
 from oms.webhooks.schemas import DeliveryOut, SubscriptionCreated, SubscriptionIn, SubscriptionOut
@@ -28,8 +27,9 @@ def subscribe(
 
 
 @router.get("/subscriptions", dependencies=MANAGE)
-def list_subscriptions(principal: CurrentPrincipal, db: Db) -> list[SubscriptionOut]:
-    return queries.list_subscriptions(db, principal.tenant_id)
+def list_subscriptions(principal: CurrentPrincipal, db: Db, page: Paging) -> Page[SubscriptionOut]:
+    """Live subscriptions, oldest first, paged by cursor."""
+    return queries.subscription_page(db, principal.tenant_id, page=page)
 
 
 @router.delete("/subscriptions/{subscription_id}", dependencies=MANAGE)
@@ -41,13 +41,13 @@ def unsubscribe(subscription_id: str, actor: CurrentActor, db: Db) -> Subscripti
 def list_deliveries(
     principal: CurrentPrincipal,
     db: Db,
+    page: Paging,
     subscription_id: str | None = None,
     status: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[DeliveryOut]:
+) -> Page[DeliveryOut]:
     """The delivery log, newest first, with every attempt's status code and latency."""
     return queries.list_deliveries(
-        db, principal.tenant_id, subscription_id=subscription_id, status=status, limit=limit
+        db, principal.tenant_id, subscription_id=subscription_id, status=status, page=page
     )
 
 

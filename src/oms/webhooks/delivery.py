@@ -11,26 +11,31 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 import httpx
 import structlog
-from sqlalchemy import select
 
+from oms.alerts.events import AlertRaised
 from oms.config import Settings
 from oms.core import outbox
+from oms.core.destinations import DestinationRefused, post_pinned
 from oms.core.ids import new_id
-from oms.core.jobs import Job, RetryAt
+from oms.core.jobs import JobRun, RetryAt
+from oms.core.repo import get_for_update
 from oms.core.secrets import secret_box
 from oms.core.tracing import current_trace
 from oms.core.uow import Database, UnitOfWork
-from oms.webhooks.destinations import post_pinned
-from oms.webhooks.errors import DestinationRefused
-from oms.webhooks.events import ALERT_RAISED
+from oms.webhooks.events import WebhookDeliveryDue
 from oms.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from oms.webhooks.service import secret_context
 from oms.webhooks.signing import signed_headers
-from oms.webhooks.states import DeliveryStatus, SubscriptionStatus, retry_delay
+from oms.webhooks.states import (
+    DELIVERY_MACHINE,
+    SUBSCRIPTION_MACHINE,
+    DeliveryStatus,
+    SubscriptionStatus,
+    retry_delay,
+)
 
 __all__ = ["deliver"]
 
@@ -62,9 +67,9 @@ class _Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def deliver(db: Database, job: Job, *, settings: Settings) -> None:
+def deliver(db: Database, event: WebhookDeliveryDue, _run: JobRun, *, settings: Settings) -> None:
     """POST one delivery; raise ``RetryAt`` while it fails and its budget lasts."""
-    target = _target(db, job.tenant_id, str(job.payload["delivery_id"]))
+    target = _target(db, event.tenant_id, event.delivery_id)
     if target is None:
         return
     outcome = _post(target, settings=settings, now=db.clock.now())
@@ -89,8 +94,8 @@ def _target(db: Database, tenant_id: str, delivery_id: str) -> _Target | None:
         subscription = uow.session.get(WebhookSubscription, (tenant_id, delivery.subscription_id))
         assert subscription is not None  # a foreign key holds it
         if subscription.status != SubscriptionStatus.ACTIVE:
-            delivery.status = DeliveryStatus.CANCELLED.value
-            delivery.updated_at, delivery.next_attempt_at = uow.clock.now(), None
+            DELIVERY_MACHINE.transition(delivery, to=DeliveryStatus.CANCELLED, now=uow.clock.now())
+            delivery.next_attempt_at = None
             uow.commit()
             return None
         context = secret_context(tenant_id, subscription.id)
@@ -148,8 +153,10 @@ def _record(
     """Log the attempt and settle or reschedule the delivery; return when to try again."""
     with db.uow() as uow:
         now = uow.clock.now()
-        delivery = _locked(uow, WebhookDelivery, target.tenant_id, target.delivery_id)
-        subscription = _locked(uow, WebhookSubscription, target.tenant_id, target.subscription_id)
+        delivery = get_for_update(uow, WebhookDelivery, target.tenant_id, target.delivery_id)
+        subscription = get_for_update(
+            uow, WebhookSubscription, target.tenant_id, target.subscription_id
+        )
         delivery.attempts += 1
         delivery.round_attempts += 1
         _add_attempt(uow, delivery, outcome)
@@ -160,7 +167,7 @@ def _record(
         delivery.last_error, delivery.updated_at = outcome.error, now
         retry_at = None
         if outcome.is_success:
-            delivery.status, delivery.delivered_at = DeliveryStatus.SUCCEEDED.value, now
+            DELIVERY_MACHINE.transition(delivery, to=DeliveryStatus.SUCCEEDED, now=now)
             delivery.next_attempt_at = None
             subscription.consecutive_failures = 0
         else:
@@ -186,7 +193,8 @@ def _after_failure(
     if delay is not None:
         delivery.next_attempt_at = now + delay
         return delivery.next_attempt_at
-    delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED.value, None
+    DELIVERY_MACHINE.transition(delivery, to=DeliveryStatus.FAILED, now=now)
+    delivery.next_attempt_at = None
     subscription.consecutive_failures += 1
     gone = outcome.status_code == 410
     if subscription.status == SubscriptionStatus.ACTIVE and (
@@ -203,18 +211,16 @@ def _disable(uow: UnitOfWork, subscription: WebhookSubscription, *, gone: bool) 
         if gone
         else f"{subscription.consecutive_failures} consecutive deliveries failed"
     )
-    subscription.status, subscription.disabled_reason = SubscriptionStatus.DISABLED.value, reason
-    subscription.updated_at = now
-    alert = {
-        "type": "webhook.subscription_disabled",
-        "severity": "high",
-        "title": f"Webhook subscription disabled: {reason}",
-        "subscription_id": subscription.id,
-        "url": subscription.url,
-    }
-    outbox.enqueue(
-        uow.session, tenant_id=subscription.tenant_id, topic=ALERT_RAISED, payload=alert, now=now
+    SUBSCRIPTION_MACHINE.transition(subscription, to=SubscriptionStatus.DISABLED, now=now)
+    subscription.disabled_reason = reason
+    alert = AlertRaised(
+        tenant_id=subscription.tenant_id,
+        type="webhook.subscription_disabled",
+        severity="high",
+        title=f"Webhook subscription disabled: {reason}",
+        details={"subscription_id": subscription.id, "url": subscription.url},
     )
+    outbox.add(uow, alert, now=now)
     log.warning("webhook.subscription_disabled", subscription_id=subscription.id, reason=reason)
 
 
@@ -232,14 +238,3 @@ def _add_attempt(uow: UnitOfWork, delivery: WebhookDelivery, outcome: _Outcome) 
             response_excerpt=outcome.excerpt,
         )
     )
-
-
-_Row = TypeVar("_Row", WebhookDelivery, WebhookSubscription)
-
-
-def _locked(uow: UnitOfWork, model: type[_Row], tenant_id: str, row_id: str) -> _Row:
-    stmt = select(model).where(model.tenant_id == tenant_id, model.id == row_id)
-    if uow.is_postgres:
-        stmt = stmt.with_for_update()
-    row = uow.session.scalars(stmt).one()
-    return row

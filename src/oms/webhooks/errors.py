@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from oms.core.destinations import DestinationRefused
 from oms.core.errors import AppError
 
 __all__ = [
     "DeliveryInProgress",
     "DeliveryNotFound",
     "DestinationRefused",
+    "InvalidWebhookTransition",
     "SubscriptionInactive",
     "SubscriptionNotFound",
     "UnknownEventType",
@@ -44,7 +46,7 @@ class UnknownEventType(AppError):
     title = "Unknown webhook event type"
 
 
-class DestinationRefused(AppError):
-    code = "ERR_WEBHOOK_DESTINATION_REFUSED"
-    http_status = 422
-    title = "The destination URL is not allowed"
+class InvalidWebhookTransition(AppError):
+    code = "ERR_WEBHOOK_INVALID_TRANSITION"
+    http_status = 409
+    title = "The subscription or delivery cannot make this move"

@@ -1,22 +1,32 @@
-"""Topics tenants may subscribe to, and the job that delivers one webhook."""
+"""The events tenants may subscribe to, and the job that delivers one webhook."""
 
 from __future__ import annotations
 
-from oms.orders import events as order_events
+from dataclasses import dataclass
+from typing import ClassVar
 
-__all__ = ["ALERT_RAISED", "EVENT_TYPES", "WEBHOOK_DELIVER", "WILDCARD"]
+from oms.alerts.events import AlertRaised
+from oms.core.outbox import Event
+from oms.orders.events import OrderCreated, OrderStatusChanged, OrderStockShortage
 
-ALERT_RAISED = "alert.raised"
-# Outbox topics relayed to subscribers. Scheduled internal jobs (payment timeouts) are not
-# events and are never relayed.
-EVENT_TYPES: frozenset[str] = frozenset(
-    {
-        order_events.ORDER_CREATED,
-        order_events.ORDER_STATUS_CHANGED,
-        order_events.ORDER_STOCK_SHORTAGE,
-        ALERT_RAISED,
-    }
+__all__ = ["EVENT_CLASSES", "EVENT_TYPES", "WILDCARD", "WebhookDeliveryDue"]
+
+# The events relayed to subscribers (webhooks and NATS). Scheduled internal jobs (payment
+# timeouts, deliveries) are not events and are never relayed.
+EVENT_CLASSES: tuple[type[Event], ...] = (
+    OrderCreated,
+    OrderStatusChanged,
+    OrderStockShortage,
+    AlertRaised,
 )
+EVENT_TYPES: frozenset[str] = frozenset(event.topic for event in EVENT_CLASSES)
 WILDCARD = "*"
-# One POST of one delivery; the payload names the delivery.
-WEBHOOK_DELIVER = "webhook.deliver"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebhookDeliveryDue(Event):
+    """One POST of one delivery (``replay``: an operator asked for it again)."""
+
+    topic: ClassVar[str] = "webhook.deliver"
+    delivery_id: str
+    replay: bool = False

@@ -8,6 +8,7 @@ delivery is unique per (tenant, subscription, event), so a re-run adds nothing.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,10 +16,11 @@ from sqlalchemy import insert, select
 
 from oms.core import outbox
 from oms.core.ids import new_id
-from oms.core.jobs import Job
+from oms.core.jobs import JobRun
 from oms.core.models import OutboxMessage
+from oms.core.outbox import Event
 from oms.core.uow import Database, UnitOfWork
-from oms.webhooks.events import EVENT_TYPES, WEBHOOK_DELIVER
+from oms.webhooks.events import EVENT_TYPES, WebhookDeliveryDue
 from oms.webhooks.models import WebhookDelivery, WebhookSubscription
 from oms.webhooks.states import DeliveryStatus, SubscriptionStatus, is_subscribed
 
@@ -32,52 +34,66 @@ def envelope(topic: str, occurred_at: datetime, data: dict[str, Any]) -> str:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
-def fan_out(db: Database, job: Job) -> None:
-    """Queue the event ``job`` carries for every active subscription that takes its topic."""
-    if job.topic not in EVENT_TYPES:
+def fan_out(db: Database, event: Event, run: JobRun) -> None:
+    """Queue ``event`` for every active subscription that takes its topic."""
+    if event.topic not in EVENT_TYPES:
         return
+    source = _Source(event.tenant_id, run.id, event.topic)
     with db.uow() as uow:
-        targets = _pending_targets(uow, job)
+        targets = _pending_targets(uow, source)
         if not targets:
             return
         now = uow.clock.now()
-        body = envelope(job.topic, _occurred_at(uow, job) or now, job.payload)
+        body = envelope(event.topic, _occurred_at(uow, source) or now, event.to_payload())
         for subscription_id in targets:
-            _queue(uow, job, subscription_id, body=body, now=now)
+            _queue(uow, source, subscription_id, body=body, now=now)
         uow.commit()
 
 
-def _pending_targets(uow: UnitOfWork, job: Job) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """The message being fanned out: its delivery rows are unique per (tenant, id)."""
+
+    tenant_id: str
+    id: str
+    topic: str
+
+
+def _pending_targets(uow: UnitOfWork, source: _Source) -> list[str]:
     """Matching active subscriptions that have no delivery of this event yet."""
     subscriptions = uow.session.execute(
         select(WebhookSubscription.id, WebhookSubscription.event_types).where(
-            WebhookSubscription.tenant_id == job.tenant_id,
+            WebhookSubscription.tenant_id == source.tenant_id,
             WebhookSubscription.status == SubscriptionStatus.ACTIVE.value,
         )
     ).all()
-    matching = [row.id for row in subscriptions if is_subscribed(list(row.event_types), job.topic)]
+    matching = [
+        row.id for row in subscriptions if is_subscribed(list(row.event_types), source.topic)
+    ]
     if not matching:
         return []
     done = set(
         uow.session.scalars(
             select(WebhookDelivery.subscription_id).where(
-                WebhookDelivery.tenant_id == job.tenant_id,
-                WebhookDelivery.event_id == job.id,
+                WebhookDelivery.tenant_id == source.tenant_id,
+                WebhookDelivery.event_id == source.id,
             )
         )
     )
     return [subscription_id for subscription_id in matching if subscription_id not in done]
 
 
-def _queue(uow: UnitOfWork, job: Job, subscription_id: str, *, body: str, now: datetime) -> None:
+def _queue(
+    uow: UnitOfWork, source: _Source, subscription_id: str, *, body: str, now: datetime
+) -> None:
     delivery_id = new_id()
     uow.session.execute(
         insert(WebhookDelivery).values(
-            tenant_id=job.tenant_id,
+            tenant_id=source.tenant_id,
             id=delivery_id,
             subscription_id=subscription_id,
-            event_id=job.id,
-            event_type=job.topic,
+            event_id=source.id,
+            event_type=source.topic,
             body=body,
             status=DeliveryStatus.PENDING.value,
             attempts=0,
@@ -87,19 +103,14 @@ def _queue(uow: UnitOfWork, job: Job, subscription_id: str, *, body: str, now: d
             updated_at=now,
         )
     )
-    outbox.enqueue(
-        uow.session,
-        tenant_id=job.tenant_id,
-        topic=WEBHOOK_DELIVER,
-        payload={"delivery_id": delivery_id},
-        now=now,
-    )
+    due = WebhookDeliveryDue(tenant_id=source.tenant_id, delivery_id=delivery_id)
+    outbox.add(uow, due, now=now)
 
 
-def _occurred_at(uow: UnitOfWork, job: Job) -> datetime | None:
+def _occurred_at(uow: UnitOfWork, source: _Source) -> datetime | None:
     """When the event was written (the source message's creation time)."""
     return uow.session.scalar(
         select(OutboxMessage.created_at).where(
-            OutboxMessage.tenant_id == job.tenant_id, OutboxMessage.id == job.id
+            OutboxMessage.tenant_id == source.tenant_id, OutboxMessage.id == source.id
         )
     )

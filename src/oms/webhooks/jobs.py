@@ -5,16 +5,16 @@ from __future__ import annotations
 from functools import partial
 
 from oms.config import Settings
-from oms.core.jobs import register_handler, register_subscriber
+from oms.core.jobs import JobRegistry
 from oms.webhooks.delivery import deliver
-from oms.webhooks.events import EVENT_TYPES, WEBHOOK_DELIVER
+from oms.webhooks.events import EVENT_CLASSES, WebhookDeliveryDue
 from oms.webhooks.fanout import fan_out
 
 __all__ = ["register"]
 
 
-def register(settings: Settings) -> None:
-    """Subscribe the fan-out to every relayed topic and attach the delivery handler."""
-    for topic in sorted(EVENT_TYPES):
-        register_subscriber(topic, "webhooks.fan_out", fan_out)
-    register_handler(WEBHOOK_DELIVER, partial(deliver, settings=settings))
+def register(registry: JobRegistry, settings: Settings) -> None:
+    """Subscribe the fan-out to every relayed event and attach the delivery handler."""
+    for event_type in EVENT_CLASSES:
+        registry.subscribe(event_type, "webhooks.fan_out", fan_out)
+    registry.handle(WebhookDeliveryDue, partial(deliver, settings=settings))

@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import ForeignKeyConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oms.core.db import Base, JSONType, UTCDateTime
+from oms.core.db import Base, JSONType, TenantKeyed, UTCDateTime
 
 __all__ = ["WebhookAttempt", "WebhookDelivery", "WebhookSubscription"]
 
 
-class WebhookSubscription(Base):
+class WebhookSubscription(TenantKeyed, Base):
     """A tenant's endpoint for some event types; its signing secret is sealed."""
 
     __tablename__ = "webhook_subscriptions"
@@ -21,8 +21,6 @@ class WebhookSubscription(Base):
         Index("ix_webhook_subscriptions_status", "tenant_id", "status"),
     )
 
-    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
     url: Mapped[str] = mapped_column(String(2048))
     event_types: Mapped[list[str]] = mapped_column(JSONType)
     description: Mapped[str] = mapped_column(String(200))
@@ -34,7 +32,7 @@ class WebhookSubscription(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class WebhookDelivery(Base):
+class WebhookDelivery(TenantKeyed, Base):
     """One event for one subscription; its id is the ``webhook-id`` of every attempt."""
 
     __tablename__ = "webhook_deliveries"
@@ -49,8 +47,6 @@ class WebhookDelivery(Base):
         Index("ix_webhook_deliveries_log", "tenant_id", "subscription_id", "created_at"),
     )
 
-    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
     subscription_id: Mapped[str] = mapped_column(String(36))
     event_id: Mapped[str] = mapped_column(String(36))
     event_type: Mapped[str] = mapped_column(String(64))
@@ -69,7 +65,7 @@ class WebhookDelivery(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
-class WebhookAttempt(Base):
+class WebhookAttempt(TenantKeyed, Base):
     """One POST: what came back and how long it took. Append-only."""
 
     __tablename__ = "webhook_attempts"
@@ -81,8 +77,6 @@ class WebhookAttempt(Base):
         Index("ix_webhook_attempts_delivery", "tenant_id", "delivery_id", "attempt_no"),
     )
 
-    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
     delivery_id: Mapped[str] = mapped_column(String(36))
     attempt_no: Mapped[int] = mapped_column(Integer)
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
+from oms.core.paging import Page, PageRequest, fetch_all, fetch_items, fetch_page
+from oms.core.repo import scoped
 from oms.core.uow import Database
 from oms.webhooks.errors import DeliveryNotFound
 from oms.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -17,6 +21,7 @@ __all__ = [
     "list_deliveries",
     "list_subscriptions",
     "subscription_out",
+    "subscription_page",
 ]
 
 
@@ -28,12 +33,31 @@ def list_subscriptions(
     db: Database, tenant_id: str, *, include_deleted: bool = False
 ) -> list[SubscriptionOut]:
     """The tenant's subscriptions, oldest first, without their secrets."""
-    stmt = select(WebhookSubscription).where(WebhookSubscription.tenant_id == tenant_id)
+    stmt = _subscriptions(tenant_id, include_deleted=include_deleted)
+    with db.reader() as session:
+        return fetch_all(session, stmt, _SUBSCRIPTION_KEYS, subscription_out)
+
+
+def subscription_page(
+    db: Database, tenant_id: str, *, page: PageRequest = PageRequest()
+) -> Page[SubscriptionOut]:
+    """One page of the tenant's live subscriptions, oldest first, without their secrets."""
+    stmt = _subscriptions(tenant_id, include_deleted=False)
+    with db.reader() as session:
+        return fetch_items(
+            session, stmt, _SUBSCRIPTION_KEYS, page, subscription_out, scope="webhook-subscriptions"
+        )
+
+
+_SUBSCRIPTION_KEYS = (WebhookSubscription.created_at, WebhookSubscription.id)
+
+
+def _subscriptions(tenant_id: str, *, include_deleted: bool) -> Select[WebhookSubscription]:
+    """The tenant's subscriptions (the list and the page): live ones unless told otherwise."""
+    stmt = scoped(WebhookSubscription, tenant_id)
     if not include_deleted:
         stmt = stmt.where(WebhookSubscription.status != SubscriptionStatus.DELETED.value)
-    stmt = stmt.order_by(WebhookSubscription.created_at, WebhookSubscription.id)
-    with db.reader() as session:
-        return [subscription_out(row) for row in session.scalars(stmt)]
+    return stmt
 
 
 def list_deliveries(
@@ -42,17 +66,20 @@ def list_deliveries(
     *,
     subscription_id: str | None = None,
     status: str | None = None,
-    limit: int = 100,
-) -> list[DeliveryOut]:
-    """The delivery log, newest first, each delivery with its attempts."""
-    stmt = select(WebhookDelivery).where(WebhookDelivery.tenant_id == tenant_id)
-    if subscription_id:
-        stmt = stmt.where(WebhookDelivery.subscription_id == subscription_id)
-    if status:
-        stmt = stmt.where(WebhookDelivery.status == status)
-    stmt = stmt.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()).limit(limit)
-    with db.reader() as session:
-        return [delivery_out(session, row) for row in session.scalars(stmt).all()]
+    page: PageRequest = PageRequest(),
+) -> Page[DeliveryOut]:
+    """One page of the delivery log, newest first, each delivery with its attempts."""
+    # An empty filter (``?status=``) means "any", as an absent one does.
+    stmt = scoped(
+        WebhookDelivery, tenant_id, subscription_id=subscription_id or None, status=status or None
+    )
+    keys: list[ColumnElement[Any]] = [
+        WebhookDelivery.created_at.expression,
+        WebhookDelivery.id.expression,
+    ]
+    with db.list_reader() as session:
+        rows = fetch_page(session, stmt, keys, page, scope="webhook-deliveries", descending=True)
+        return rows.page([delivery_out(session, r[0]) for r in rows.rows])
 
 
 def get_delivery(db: Database, tenant_id: str, delivery_id: str) -> DeliveryOut:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from oms.core import outbox
 from oms.core.context import Actor
+from oms.core.destinations import resolve_destination
 from oms.core.ids import new_id
+from oms.core.repo import get_for_update
 from oms.core.secrets import secret_box
 from oms.core.uow import Database, UnitOfWork
-from oms.webhooks.destinations import resolve_destination
 from oms.webhooks.errors import (
     DeliveryInProgress,
     DeliveryNotFound,
@@ -17,12 +16,17 @@ from oms.webhooks.errors import (
     SubscriptionNotFound,
     UnknownEventType,
 )
-from oms.webhooks.events import EVENT_TYPES, WEBHOOK_DELIVER, WILDCARD
+from oms.webhooks.events import EVENT_TYPES, WILDCARD, WebhookDeliveryDue
 from oms.webhooks.models import WebhookDelivery, WebhookSubscription
 from oms.webhooks.queries import delivery_out, subscription_out
 from oms.webhooks.schemas import DeliveryOut, SubscriptionCreated, SubscriptionIn, SubscriptionOut
 from oms.webhooks.signing import new_secret
-from oms.webhooks.states import DeliveryStatus, SubscriptionStatus
+from oms.webhooks.states import (
+    DELIVERY_MACHINE,
+    SUBSCRIPTION_MACHINE,
+    DeliveryStatus,
+    SubscriptionStatus,
+)
 
 __all__ = [
     "create_subscription",
@@ -79,8 +83,7 @@ def delete_subscription(db: Database, actor: Actor, subscription_id: str) -> Sub
         row = _subscription(uow, actor.tenant_id, subscription_id)
         if row.status == SubscriptionStatus.DELETED:
             raise SubscriptionNotFound(subscription_id=subscription_id)
-        row.status = SubscriptionStatus.DELETED.value
-        row.updated_at = uow.clock.now()
+        SUBSCRIPTION_MACHINE.transition(row, to=SubscriptionStatus.DELETED, now=uow.clock.now())
         uow.commit()
     return subscription_out(row)
 
@@ -99,15 +102,10 @@ def replay_delivery(db: Database, actor: Actor, delivery_id: str) -> DeliveryOut
         subscription = _subscription(uow, actor.tenant_id, delivery.subscription_id)
         if subscription.status != SubscriptionStatus.ACTIVE:
             raise SubscriptionInactive(subscription_id=subscription.id, status=subscription.status)
-        delivery.status, delivery.round_attempts = DeliveryStatus.PENDING.value, 0
-        delivery.next_attempt_at = delivery.updated_at = now
-        outbox.enqueue(
-            uow.session,
-            tenant_id=actor.tenant_id,
-            topic=WEBHOOK_DELIVER,
-            payload={"delivery_id": delivery.id, "replay": True},
-            now=now,
-        )
+        DELIVERY_MACHINE.transition(delivery, to=DeliveryStatus.PENDING, now=now)
+        delivery.round_attempts, delivery.next_attempt_at = 0, now
+        due = WebhookDeliveryDue(tenant_id=actor.tenant_id, delivery_id=delivery.id, replay=True)
+        outbox.add(uow, due, now=now)
         uow.session.flush()
         out = delivery_out(uow.session, delivery)
         uow.commit()
@@ -126,24 +124,10 @@ def _checked_event_types(event_types: list[str]) -> list[str]:
 
 
 def _subscription(uow: UnitOfWork, tenant_id: str, subscription_id: str) -> WebhookSubscription:
-    stmt = select(WebhookSubscription).where(
-        WebhookSubscription.tenant_id == tenant_id, WebhookSubscription.id == subscription_id
-    )
-    if uow.is_postgres:
-        stmt = stmt.with_for_update()
-    row = uow.session.scalars(stmt).first()
-    if row is None:
-        raise SubscriptionNotFound(subscription_id=subscription_id)
-    return row
+    missing = SubscriptionNotFound(subscription_id=subscription_id)
+    return get_for_update(uow, WebhookSubscription, tenant_id, subscription_id, missing=missing)
 
 
 def _delivery(uow: UnitOfWork, tenant_id: str, delivery_id: str) -> WebhookDelivery:
-    stmt = select(WebhookDelivery).where(
-        WebhookDelivery.tenant_id == tenant_id, WebhookDelivery.id == delivery_id
-    )
-    if uow.is_postgres:
-        stmt = stmt.with_for_update()
-    row = uow.session.scalars(stmt).first()
-    if row is None:
-        raise DeliveryNotFound(delivery_id=delivery_id)
-    return row
+    missing = DeliveryNotFound(delivery_id=delivery_id)
+    return get_for_update(uow, WebhookDelivery, tenant_id, delivery_id, missing=missing)

@@ -6,10 +6,14 @@ import random
 from datetime import timedelta
 from enum import StrEnum
 
+from oms.core.states import Machine, refusal
+from oms.webhooks.errors import InvalidWebhookTransition
 from oms.webhooks.events import WILDCARD
 
 __all__ = [
+    "DELIVERY_MACHINE",
     "RETRY_SCHEDULE",
+    "SUBSCRIPTION_MACHINE",
     "DeliveryStatus",
     "SubscriptionStatus",
     "is_subscribed",
@@ -28,6 +32,38 @@ class DeliveryStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"  # the retry budget is spent, or the endpoint answered 410
     CANCELLED = "cancelled"  # the subscription was disabled or deleted before it went out
+
+
+_illegal = refusal(InvalidWebhookTransition)
+
+
+_Sub = SubscriptionStatus
+_Del = DeliveryStatus
+
+SUBSCRIPTION_MACHINE: Machine[SubscriptionStatus] = Machine(
+    name="webhook subscription",
+    status=SubscriptionStatus,
+    table={
+        _Sub.ACTIVE: frozenset({_Sub.DISABLED, _Sub.DELETED}),
+        _Sub.DISABLED: frozenset({_Sub.DELETED}),
+        _Sub.DELETED: frozenset(),
+    },
+    error=_illegal,
+)
+
+# Any settled delivery may be replayed (back to pending, same webhook-id).
+DELIVERY_MACHINE: Machine[DeliveryStatus] = Machine(
+    name="webhook delivery",
+    status=DeliveryStatus,
+    table={
+        _Del.PENDING: frozenset({_Del.SUCCEEDED, _Del.FAILED, _Del.CANCELLED}),
+        _Del.SUCCEEDED: frozenset({_Del.PENDING}),
+        _Del.FAILED: frozenset({_Del.PENDING}),
+        _Del.CANCELLED: frozenset({_Del.PENDING}),
+    },
+    error=_illegal,
+    stamps={_Del.SUCCEEDED: ("delivered_at",)},
+)
 
 
 # Waits after each failed attempt (Standard Webhooks' suggested schedule, trimmed): 8 attempts

@@ -15,6 +15,8 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from oms.alerts.channels import dingtalk_sign
+from oms.alerts.events import AlertRaised
+from oms.alerts.low_stock import evaluate_low_stock, sweep_low_stock
 from oms.alerts.models import AlertNotification, AlertRecord, AlertRoute
 from oms.app import create_app
 from oms.cli import app as cli
@@ -23,8 +25,13 @@ from oms.core import outbox
 from oms.core.clock import ManualClock
 from oms.core.jobs import Worker
 from oms.core.uow import Database
+from oms.inventory.queries import skus_at_or_below
+from oms.inventory.schemas import MovementIn
+from oms.inventory.service import record_movement
+from oms.inventory.states import MovementKind
+from tests.fixtures.jobs import app_worker
 from tests.fixtures.robots import dingtalk_robot, serve, smtp_server, wecom_robot
-from tests.fixtures.tenants import TenantKeys
+from tests.fixtures.tenants import TenantKeys, stock_up
 
 ROUTES = "/api/v1/alerts/routes"
 DING_SECRET = "SECb1d2c3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2"
@@ -59,7 +66,7 @@ def client(db: Database, settings: Settings) -> Iterator[TestClient]:
 
 @pytest.fixture
 def worker(db: Database, settings: Settings, client: TestClient) -> Worker:
-    return Worker(db, settings, name="alert-test-worker")
+    return app_worker(db, settings, name="alert-test-worker")
 
 
 def drain(worker: Worker) -> None:
@@ -71,15 +78,15 @@ def drain(worker: Worker) -> None:
 
 def raise_alert(db: Database, tenant: TenantKeys, alert_type: str, **extra: Any) -> None:
     """Write ``alert.raised`` the way tickets and inventory compensation do."""
-    payload = {"type": alert_type, "title": "Stock short on a paid order", "severity": "high"}
+    alert = AlertRaised(
+        tenant_id=tenant.tenant_id,
+        type=alert_type,
+        severity="high",
+        title="Stock short on a paid order",
+        details=extra,
+    )
     with db.uow() as uow:
-        outbox.enqueue(
-            uow.session,
-            tenant_id=tenant.tenant_id,
-            topic="alert.raised",
-            payload=payload | extra,
-            now=uow.clock.now(),
-        )
+        outbox.add(uow, alert)
         uow.commit()
 
 
@@ -198,7 +205,7 @@ def test_route_secrets_and_robot_urls_are_never_returned(
         tenant,
         [{"alert_type": "*", "channel": "dingtalk", "url": url, "secret": DING_SECRET}],
     )
-    listed = client.get(ROUTES, headers=tenant.headers()).json()
+    listed = client.get(ROUTES, headers=tenant.headers()).json()["items"]
     assert listed[0]["has_secret"] is True
     assert "very-secret-token" not in str(listed) and DING_SECRET not in str(listed)
     with db.reader() as session:
@@ -254,7 +261,7 @@ def test_the_cli_adds_lists_and_removes_routes(
     route_id = json.loads(added.output)["id"]
     listed = runner.invoke(cli, [*base, "list", "--tenant", tenant.tenant_id])
     assert route_id in listed.output and "cli-token" not in listed.output
-    assert client.get(ROUTES, headers=tenant.headers()).json()[0]["id"] == route_id
+    assert client.get(ROUTES, headers=tenant.headers()).json()["items"][0]["id"] == route_id
     bad = runner.invoke(
         cli, [*base, "add", "--tenant", tenant.tenant_id, "--type", "*", "--channel", "wecom"]
     )
@@ -263,3 +270,62 @@ def test_the_cli_adds_lists_and_removes_routes(
     assert removed.exit_code == 0, removed.output
     again = runner.invoke(cli, [*base, "remove", route_id, "--tenant", tenant.tenant_id])
     assert again.exit_code == 2 and "ERR_ALERT_ROUTE_NOT_FOUND" in again.output
+
+
+LOW_STOCK = "/api/v1/alerts/low-stock"
+
+
+def test_a_low_stock_rule_alerts_once_per_sku_until_it_is_above_the_threshold_again(
+    client: TestClient,
+    tenant: TenantKeys,
+    worker: Worker,
+    db: Database,
+    smtp: tuple[int, list[Any]],
+) -> None:
+    routes = put_routes(
+        client,
+        tenant,
+        [
+            {"alert_type": "order.*", "channel": "email", "email": "stock@shop.example"},
+            {"alert_type": "*", "channel": "email", "email": "everything@shop.example"},
+        ],
+    )
+    chosen = routes[0]["id"]  # its pattern does not match stock.low: the rule names it
+    rule = client.put(
+        LOW_STOCK, json={"threshold": 5, "route_id": chosen}, headers=tenant.headers()
+    )
+    assert rule.status_code == 200, rule.text
+    assert client.get(LOW_STOCK, headers=tenant.headers()).json()["threshold"] == 5
+    stock_up(db, tenant, "BAG-01", 3)
+    stock_up(db, tenant, "BAG-02", 30)
+    assert evaluate_low_stock(db, tenant.tenant_id, low_skus=skus_at_or_below) == ["BAG-01"]
+    assert sweep_low_stock(db, low_skus=skus_at_or_below) == 0  # still low: it does not alert again
+    drain(worker)
+    assert [m["To"] for m in smtp[1]] == ["stock@shop.example"]
+    assert "BAG-01" in smtp[1][0]["Subject"]
+
+    stock_up(db, tenant, "BAG-01", 10)  # above the threshold: re-armed
+    assert sweep_low_stock(db, low_skus=skus_at_or_below) == 0
+    take = MovementIn(sku="BAG-01", kind=MovementKind.ADJUSTMENT, qty=-9)
+    record_movement(db, tenant.actor("warehouse"), take)
+    assert evaluate_low_stock(db, tenant.tenant_id, low_skus=skus_at_or_below) == ["BAG-01"]
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"threshold": -1}, "ERR_VALIDATION"),
+        ({"threshold": "many"}, "ERR_VALIDATION"),
+        ({"threshold": 5, "route_id": "no-such-route"}, "ERR_ALERT_LOW_STOCK_RULE_INVALID"),
+    ],
+)
+def test_a_bad_low_stock_rule_is_a_problem_and_writes_nothing(
+    client: TestClient, tenant: TenantKeys, body: dict[str, Any], code: str
+) -> None:
+    response = client.put(LOW_STOCK, json=body, headers=tenant.headers())
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == code
+    assert client.get(LOW_STOCK, headers=tenant.headers()).json() is None
+    refused = client.put(LOW_STOCK, json={"threshold": 1}, headers=tenant.headers("warehouse"))
+    assert refused.status_code == 403

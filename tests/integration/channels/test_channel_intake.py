@@ -118,10 +118,15 @@ def test_configure_and_check_from_the_command_line(
         assert configured.exit_code == 0, configured.output
         assert SHOPIFY_SECRET not in configured.output
         assert json.loads(configured.output)["secret_configured"] is True
-        checked = runner.invoke(app, ["webhooks", "check", "--tenant", tenant.tenant_id])
+        checked = runner.invoke(app, ["channels", "check", "--tenant", tenant.tenant_id])
         assert checked.exit_code == 0, checked.output
-        [channel] = json.loads(checked.output)["channels"]
+        [channel] = json.loads(checked.stdout)["channels"]
         assert channel["channel"] == "shopify"
         assert [f["check"] for f in channel["findings"]] == ["last_delivery"]
+        # The old word stays for one release and says it is deprecated.
+        old = runner.invoke(app, ["webhooks", "check", "--tenant", tenant.tenant_id])
+        assert old.exit_code == 0, old.output
+        assert "oms channels check" in old.stderr
+        assert json.loads(old.stdout)["channels"][0]["channel"] == "shopify"
     finally:
         get_settings.cache_clear()

@@ -72,7 +72,9 @@ def test_sync_adds_each_refunded_refund_once(db: Database, tenant: TenantKeys) -
     assert service.sync_expected(db, tenant.tenant_id).added == 0
     (movement,) = _refund_movements(db)
     assert (movement.source_id, movement.amount, movement.currency) == ("rf-done", 2590, "CNY")
-    assert (movement.order_no, movement.external_id) == (order.order_no, WECHAT_REFUND_ID)
+    assert (movement.order_id, movement.order_no) == (order.id, order.order_no)
+    assert (movement.refund_no, movement.gateway_refund_no) == ("rf-done", WECHAT_REFUND_ID)
+    assert movement.external_id == order.external_id
     assert movement.expected_date == date(2026, 11, 25)  # the tenant's day, not UTC's
     assert movement.status == "open"
 
@@ -97,7 +99,7 @@ def test_a_debit_naming_the_order_is_confirmed_against_the_refund(
     ).encode()
     result = service.import_statement(db, tenant.actor("finance"), data=csv, fmt="csv")
     assert (result.lines_added, result.auto_confirmed) == (1, 1)
-    (confirmed,) = list_matches(db, tenant.tenant_id, status="confirmed")
+    (confirmed,) = list_matches(db, tenant.tenant_id, status="confirmed").items
     assert confirmed.movement_id == movement.id != paid
     (matched,) = _refund_movements(db)
     assert matched.status == "matched"

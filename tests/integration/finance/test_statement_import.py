@@ -72,10 +72,13 @@ def test_import_matches_and_confirms_the_sure_lines(db: Database, tenant: Tenant
         db, tenant.actor(), data=statement("sample.camt053.xml"), fmt="camt053"
     )
     assert (result.lines_added, result.auto_confirmed) == (2, 1)
-    (confirmed,) = list_matches(db, tenant.tenant_id, status="confirmed")
+    (confirmed,) = list_matches(db, tenant.tenant_id, status="confirmed").items
     assert confirmed.movement_id == ids["a"]
     assert confirmed.decided_by == "engine"
-    assert {line.status for line in list_lines(db, tenant.tenant_id)} == {"matched", "unmatched"}
+    assert {line.status for line in list_lines(db, tenant.tenant_id).items} == {
+        "matched",
+        "unmatched",
+    }
 
 
 def test_csv_layout_comes_from_the_tenant_settings(db: Database, tenant: TenantKeys) -> None:

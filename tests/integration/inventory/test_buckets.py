@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import pytest
+from sqlalchemy import Connection, select
 
 from oms.core.errors import ValidationFailed
 from oms.core.uow import Database
 from oms.inventory import queries, service
 from oms.inventory.errors import InsufficientStock
+from oms.inventory.models import StockItem
 from oms.orders import service as orders
 from tests.fixtures.orders import order_create
 from tests.fixtures.tenants import TenantKeys, make_tenant, stock_up
@@ -76,3 +81,60 @@ def test_the_bucket_count_cannot_shrink(db: Database, shop: TenantKeys) -> None:
     _split(db, shop, 4)
     with pytest.raises(ValidationFailed):
         _split(db, shop, 2)
+
+
+def _lock_bucket(db: Database, tenant_id: str, bucket: int) -> Connection:
+    """Another session holding one bucket's row lock until it ends."""
+    conn = db.engine.connect()
+    conn.execute(
+        select(StockItem.bucket)
+        .where(StockItem.tenant_id == tenant_id, StockItem.sku == SKU, StockItem.bucket == bucket)
+        .with_for_update()
+    ).one()
+    return conn
+
+
+@pytest.mark.postgres
+def test_with_every_able_bucket_busy_an_order_waits_for_one_bucket_not_for_all(
+    pg_db: Database,
+) -> None:
+    # Two buckets, one of them too small for the order. Both are locked by other sessions;
+    # the order must wait for the able bucket only, so it goes through as soon as that one
+    # is free, while the small one is still held.
+    shop = make_tenant(pg_db, name="Busy Buckets", stocked=False)
+    stock_up(pg_db, shop, SKU, 10)
+    service.split_into_buckets(pg_db, shop.actor(), SKU, warehouse=None, count=2)  # 5 + 5
+    _order(pg_db, shop, 4)  # one bucket keeps 1 unit, the other 5
+    level = {b.bucket: b.available for b in _buckets(pg_db, shop.tenant_id)}
+    small, able = sorted(level, key=level.__getitem__)
+    holds_small = _lock_bucket(pg_db, shop.tenant_id, small)
+    holds_able = _lock_bucket(pg_db, shop.tenant_id, able)
+    placed: list[str] = []
+    order = threading.Thread(target=lambda: placed.append(_order(pg_db, shop, 3)), daemon=True)
+    try:
+        order.start()
+        order.join(timeout=1.0)
+        assert not placed  # the only bucket able to serve it is busy: it waits
+        holds_able.rollback()
+        order.join(timeout=60)
+        assert placed, "the order waited for the small bucket's lock too"
+    finally:
+        holds_able.close()
+        holds_small.rollback()
+        holds_small.close()
+        order.join(timeout=60)
+    _, drifts = queries.verify_stock(pg_db)
+    assert drifts == []
+
+
+def _buckets(db: Database, tenant_id: str) -> list[Any]:
+    with db.reader() as session:
+        rows = session.execute(
+            select(
+                StockItem.bucket,
+                (StockItem.on_hand - StockItem.reserved - StockItem.safety_stock).label(
+                    "available"
+                ),
+            ).where(StockItem.tenant_id == tenant_id, StockItem.sku == SKU)
+        ).all()
+    return list(rows)

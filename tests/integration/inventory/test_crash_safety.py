@@ -8,19 +8,16 @@ hold without an order must never exist, and ``verify`` must be clean.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 import pytest
@@ -33,32 +30,25 @@ from oms.inventory.models import Reservation, StockItem
 from oms.inventory.queries import order_reservations, verify_stock
 from oms.inventory.states import ReservationStatus
 from oms.orders.models import Order, OrderLine
-from tests.fixtures.databases import _create_database, _drop_database, _require_postgres
-from tests.fixtures.databases import _worker_database_name as worker_database_name
 from tests.fixtures.orders import order_payload
-from tests.fixtures.server import free_port
+from tests.fixtures.processes import Process, ProcessRig, process_rig
 
 pytestmark = pytest.mark.postgres
 
-OMS = Path(sys.executable).parent / "oms"
 SKU = "CRASH-1"
 UNITS = 10_000
 CLIENTS = 8
-LOAD_SECONDS = 1.2
+# The kill comes once this many orders were acknowledged (so there is load to lose), plus a
+# moment for more to be in flight. Counting answers instead of sleeping a fixed time keeps the
+# test meaningful on a machine too busy to answer ten orders in a second.
+MIN_ACKED = 10
+IN_FLIGHT_SECONDS = 0.3
+LOAD_DEADLINE_SECONDS = 180
 CHANNEL = "tmall"
 
 ACKED = "201"
 UNKNOWN = "unknown"  # the request may have reached the server; no answer came back
 NOT_SENT = "not sent"  # the connection was refused: the server never saw the request
-
-
-@dataclass
-class Server:
-    """One ``oms serve`` subprocess on a free port."""
-
-    process: subprocess.Popen[bytes]
-    url: str
-    log: IO[bytes]
 
 
 @dataclass
@@ -77,85 +67,19 @@ class Load:
         return {e for e, outcome in self.outcomes.items() if outcome in outcomes}
 
 
-class CrashRig:
-    """A database of its own, and the ``oms serve`` processes started on it."""
-
-    def __init__(self, database_url: str, workdir: Path) -> None:
-        self.database_url = database_url
-        self.workdir = workdir
-        self.env = os.environ | {
-            "OMS_DATABASE_URL": database_url,
-            "OMS_EMBEDDED_WORKER": "0",
-            "OMS_LOG_LEVEL": "WARNING",
-        }
-        self.servers: list[Server] = []
-
-    def oms(self, *args: str) -> Any:
-        done = subprocess.run(
-            [str(OMS), *args],
-            env=self.env,
-            cwd=self.workdir,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        )
-        return json.loads(done.stdout) if done.stdout.lstrip().startswith("{") else done.stdout
-
-    def serve(self) -> Server:
-        port = free_port()
-        log = (self.workdir / f"serve-{len(self.servers)}.log").open("wb")
-        process = subprocess.Popen(
-            [str(OMS), "serve", "--port", str(port), "--no-worker"],
-            env=self.env,
-            cwd=self.workdir,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        server = Server(process, f"http://127.0.0.1:{port}", log)
-        self.servers.append(server)
-        _wait_ready(server)
-        return server
-
-    def logs(self) -> str:
-        return "\n".join(
-            f"--- {path.name}\n{path.read_text(errors='replace')[-4000:]}"
-            for path in sorted(self.workdir.glob("serve-*.log"))
-        )
-
-    def stop_all(self) -> None:
-        for server in self.servers:
-            if server.process.poll() is None:
-                server.process.kill()
-            server.process.wait(timeout=15)
-            server.log.close()
-
-
-def _wait_ready(server: Server) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"oms serve exited with {server.process.returncode}")
-        try:
-            if httpx.get(f"{server.url}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("oms serve did not become ready")
+def _wait_for_acknowledged(load: Load, count: int, clients: list[threading.Thread]) -> None:
+    deadline = time.monotonic() + LOAD_DEADLINE_SECONDS
+    while len(load.having(ACKED)) < count:
+        seen = Counter(load.outcomes.values())
+        assert any(c.is_alive() for c in clients), f"every client stopped before the kill: {seen}"
+        assert time.monotonic() < deadline, f"too little load before the kill: {seen}"
+        time.sleep(0.05)
 
 
 @pytest.fixture
-def rig(worker_id_name: str, tmp_path: Path) -> Iterator[CrashRig]:
-    admin_url = _require_postgres()
-    name = worker_database_name(worker_id_name) + "_crash"
-    _drop_database(admin_url, name)
-    rig = CrashRig(_create_database(admin_url, name), tmp_path)
-    try:
+def rig(worker_id_name: str, tmp_path: Path) -> Iterator[ProcessRig]:
+    with process_rig(worker_id_name, tmp_path, "crash") as rig:
         yield rig
-    finally:
-        rig.stop_all()
-        _drop_database(admin_url, name)
 
 
 def _order_body(external_id: str, rng: random.Random) -> dict[str, Any]:
@@ -173,7 +97,9 @@ def _drive(
 
     def client(n: int) -> None:
         rng = random.Random(n)
-        with httpx.Client(base_url=url, headers=headers, timeout=10) as http:
+        # Generous: a timeout ends the client, and a busy machine may take seconds per order;
+        # after the kill the socket is reset, so no read waits this long then.
+        with httpx.Client(base_url=url, headers=headers, timeout=90) as http:
             for i in range(1_000_000):
                 if stop.is_set():
                     return
@@ -205,7 +131,7 @@ def _demand(lines: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def test_kill_minus_nine_mid_load_loses_no_acknowledged_order_and_leaves_no_half_order(
-    rig: CrashRig,
+    rig: ProcessRig,
 ) -> None:
     started = time.monotonic()
     rig.oms("migrate")
@@ -222,7 +148,8 @@ def test_kill_minus_nine_mid_load_loses_no_acknowledged_order_and_leaves_no_half
 
     load, stop = Load(), threading.Event()
     threads = _drive(first.url, headers, load, stop)
-    time.sleep(LOAD_SECONDS)
+    _wait_for_acknowledged(load, MIN_ACKED, threads)
+    time.sleep(IN_FLIGHT_SECONDS)
     os.kill(first.process.pid, signal.SIGKILL)
     first.process.wait(timeout=10)
     time.sleep(0.5)
@@ -238,7 +165,7 @@ def test_kill_minus_nine_mid_load_loses_no_acknowledged_order_and_leaves_no_half
     print(f"crash safety: {Counter(load.outcomes.values())} in {time.monotonic() - started:.1f}s")
 
 
-def _assert_books_are_whole(rig: CrashRig, load: Load) -> None:
+def _assert_books_are_whole(rig: ProcessRig, load: Load) -> None:
     acked, unknown = load.having(ACKED), load.having(UNKNOWN)
     answered_no = set(load.outcomes) - acked - unknown
     db = Database(make_engine(rig.database_url), SystemClock())
@@ -266,7 +193,7 @@ def _assert_books_are_whole(rig: CrashRig, load: Load) -> None:
         db.engine.dispose()
 
     context = f"outcomes {Counter(load.outcomes.values())}\n{rig.logs()}"
-    assert len(acked) >= 10, f"too little load before the kill: {context}"
+    assert len(acked) >= MIN_ACKED, f"too little load before the kill: {context}"
     assert unknown or load.having(NOT_SENT), f"the kill did not land mid-load: {context}"
 
     by_external = Counter(external_id for _, _, external_id in orders)
@@ -302,7 +229,7 @@ def _assert_books_are_whole(rig: CrashRig, load: Load) -> None:
 
 
 def _assert_still_sells(
-    rig: CrashRig, server: Server, tenant: dict[str, str], headers: dict[str, str]
+    rig: ProcessRig, server: Process, tenant: dict[str, str], headers: dict[str, str]
 ) -> None:
     body = _order_body("after-restart", random.Random(0))
     placed = httpx.post(f"{server.url}/api/v1/orders", json=body, headers=headers, timeout=10)

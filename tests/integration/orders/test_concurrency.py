@@ -63,7 +63,9 @@ def _assert_one_winner(db: Database, base_url: str) -> None:
     }, outcomes
     with httpx.Client(base_url=base_url) as http:
         final = http.get(f"/api/v1/orders/{order.id}", headers=tenant.headers()).json()
-        timeline = http.get(f"/api/v1/orders/{order.id}/timeline", headers=tenant.headers()).json()
+        timeline = http.get(f"/api/v1/orders/{order.id}/timeline", headers=tenant.headers()).json()[
+            "items"
+        ]
     assert final["version"] == 2 and final["status"] in {"paid", "cancelled"}
     attempts = [e for e in timeline if e["event"] != "create"]
     assert len(attempts) == CLIENTS

@@ -34,6 +34,7 @@ from oms.orders import queries, service
 from oms.orders.schemas import OrderEventIn, OrderOut, TimelineEntry
 from oms.orders.states import (
     EVENT_PERMISSION,
+    SYSTEM_EVENTS,
     TRANSITIONS,
     OrderEvent,
     OrderStatus,
@@ -163,10 +164,15 @@ class LifecycleMachine(RuleBasedStateMachine):
         role: str,
         event: OrderEvent,
         source: str,
-        occurred_at: datetime,
+        occurred_at: datetime | None,
         expected_version: int | None,
     ) -> tuple[str, str | None]:
-        """(outcome, error code) the service should decide, following its documented rules."""
+        """(outcome, error code) the service should decide, following its documented rules.
+
+        ``occurred_at`` None: the event is stamped at receipt and is never stale.
+        """
+        if event in SYSTEM_EVENTS:  # no role here is the system
+            return Outcome.REJECTED, "ERR_AUTH_FORBIDDEN"
         if role not in ROLE_PERMISSIONS[EVENT_PERMISSION[event]]:
             return Outcome.REJECTED, "ERR_AUTH_FORBIDDEN"
         legal = order.status in TRANSITIONS[event]
@@ -176,10 +182,13 @@ class LifecycleMachine(RuleBasedStateMachine):
         if not legal and in_effect:
             return Outcome.DUPLICATE, None
         times = [when for _, src, when in order.applied if src == source]
-        if times and occurred_at < max(times):
+        if occurred_at is not None and times and occurred_at < max(times):
             return Outcome.STALE, None
         if not legal:
             return Outcome.REJECTED, "ERR_ORDER_ILLEGAL_TRANSITION"
+        changes = [when for applied_event, _, when in order.applied if applied_event != "create"]
+        if occurred_at is not None and changes and occurred_at < changes[-1]:
+            return Outcome.CONFLICT, "ERR_ORDER_STALE_EVENT"
         if expected_version is not None and expected_version != order.version:
             return Outcome.REJECTED, "ERR_ORDER_VERSION_MISMATCH"
         return Outcome.APPLIED, None
@@ -297,7 +306,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         self._materialise(order, now)
         from_status = order.status
         outcome, error_code = self._predict(
-            order, role, event, source, occurred_at or now, expected_version
+            order, role, event, source, occurred_at, expected_version
         )
         order.attempts += 1
 
@@ -311,7 +320,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         except AppError as error:
             refused = error.code
         if refused is not None:
-            assert (outcome, error_code) == (Outcome.REJECTED, refused), f"{what}: {refused}"
+            assert outcome in {Outcome.REJECTED, Outcome.CONFLICT}, f"{what}: {refused}"
+            assert error_code == refused, f"{what}: {refused}"
         else:
             assert (result.outcome, None) == (outcome, error_code), what
             assert result.duplicate == (outcome == Outcome.DUPLICATE)

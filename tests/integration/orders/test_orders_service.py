@@ -88,16 +88,16 @@ def test_a_discount_above_the_total_is_refused_and_nothing_is_written(
 def test_a_use_case_that_fails_before_commit_leaves_no_row_and_no_message(
     db: Database, tenant: TenantKeys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_enqueue = outbox_module.enqueue
+    real_add = outbox_module.add
     calls = {"n": 0}
 
-    def enqueue_then_fail(*args: object, **kwargs: object) -> str:
+    def add_then_fail(*args: object, **kwargs: object) -> str:
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("disk full")
-        return real_enqueue(*args, **kwargs)  # type: ignore[arg-type]
+        return real_add(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(outbox_module, "enqueue", enqueue_then_fail)
+    monkeypatch.setattr(outbox_module, "add", add_then_fail)
     with pytest.raises(RuntimeError):
         service.place_order(db, tenant.actor(), order_create())
     for model in (Order, OrderLine, AuditEntry, OutboxMessage):

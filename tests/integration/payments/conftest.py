@@ -8,12 +8,10 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from oms.app import register_jobs
 from oms.config import Settings
 from oms.core.clock import ManualClock
-from oms.core.jobs import Worker
 from oms.core.uow import Database
-from oms.payments import jobs as payments_jobs
+from tests.fixtures.jobs import app_worker
 from tests.fixtures.orders import order_payload
 from tests.fixtures.tenants import TenantKeys
 
@@ -33,9 +31,7 @@ def order(client: TestClient, configured: TenantKeys) -> dict[str, str]:
 def run_jobs(db: Database, clock: ManualClock) -> Callable[..., int]:
     """Run every due job (a few rounds); ``later`` first moves the clock past any backoff."""
     settings = Settings(env="test", job_max_attempts=MAX_ATTEMPTS, job_backoff_base_seconds=1)
-    register_jobs(settings)
-    payments_jobs.register(settings, query_timeout=QUERY_TIMEOUT)
-    worker = Worker(db, settings)
+    worker = app_worker(db, settings, payment_query_timeout=QUERY_TIMEOUT)
 
     def run(*, later: bool = False) -> int:
         if later:

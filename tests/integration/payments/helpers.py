@@ -30,7 +30,7 @@ def jobs_of(db: Database, tenant: TenantKeys, topic: str) -> list[Any]:
 def payments(client: TestClient, tenant: TenantKeys, order_id: str) -> list[dict[str, Any]]:
     response = client.get(f"/api/v1/payments?order_id={order_id}", headers=tenant.headers())
     assert response.status_code == 200
-    found: list[dict[str, Any]] = response.json()
+    found: list[dict[str, Any]] = response.json()["items"]
     return found
 
 
@@ -42,13 +42,15 @@ def order_status(client: TestClient, tenant: TenantKeys, order_id: str) -> str:
 
 
 def pay_entries(client: TestClient, tenant: TenantKeys, order_id: str) -> list[dict[str, Any]]:
-    timeline = client.get(f"/api/v1/orders/{order_id}/timeline", headers=tenant.headers()).json()
+    timeline = client.get(f"/api/v1/orders/{order_id}/timeline", headers=tenant.headers()).json()[
+        "items"
+    ]
     return [entry for entry in timeline if entry["event"] == "pay"]
 
 
 def tickets(client: TestClient, tenant: TenantKeys, order_id: str) -> list[dict[str, Any]]:
     response = client.get(f"/api/v1/tickets?order_id={order_id}", headers=tenant.headers())
-    found: list[dict[str, Any]] = response.json()
+    found: list[dict[str, Any]] = response.json()["items"]
     return found
 
 

@@ -9,13 +9,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from oms.app import register_jobs
 from oms.config import Settings
 from oms.core.clock import ManualClock
-from oms.core.jobs import Worker
 from oms.core.uow import Database
-from oms.payments import jobs as payments_jobs
-from oms.refunds import jobs as refunds_jobs
 from tests.fixtures.gateways import (
     ORDER_TOTAL,
     FakeGateway,
@@ -23,6 +19,7 @@ from tests.fixtures.gateways import (
     alipay_notification,
     wechatpay_notification,
 )
+from tests.fixtures.jobs import app_worker
 from tests.fixtures.orders import order_payload
 from tests.fixtures.tenants import TenantKeys
 
@@ -35,10 +32,7 @@ WECHAT_TRADE = "4200000000202601240000000001"
 def run_jobs(db: Database, clock: ManualClock) -> Callable[..., int]:
     """Run every due job (a few rounds); ``later`` first moves the clock past any backoff."""
     settings = Settings(env="test", job_max_attempts=MAX_ATTEMPTS, job_backoff_base_seconds=1)
-    register_jobs(settings)
-    payments_jobs.register(settings, query_timeout=0.5)
-    refunds_jobs.register(settings, timeout=2.0)
-    worker = Worker(db, settings)
+    worker = app_worker(db, settings, payment_query_timeout=0.5, refund_timeout=2.0)
 
     def run(*, later: bool = False) -> int:
         if later:

@@ -45,7 +45,7 @@ def test_an_approved_whole_order_refund_goes_through_alipay_and_closes_the_order
     assert order_status(client, configured, order["id"]) == "closed"
     timeline = client.get(
         f"/api/v1/orders/{order['id']}/timeline", headers=configured.headers()
-    ).json()
+    ).json()["items"]
     events = [(e["event"], e["source"]) for e in timeline]
     source = f"refund:{body['id']}"
     for event in ("refund_requested", "refund_approved", "refund_executing", "refund_refunded"):
@@ -160,7 +160,7 @@ def test_duplicated_jobs_and_answers_refund_once(
     assert execute_refund(db, **args) == "refunded"
     assert len(gateway.refunds) == 1
     listed = client.get(f"/api/v1/refunds?order_id={order['id']}", headers=configured.headers())
-    assert [r["status"] for r in listed.json()] == ["refunded"]
+    assert [r["status"] for r in listed.json()["items"]] == ["refunded"]
 
 
 def test_the_request_id_and_the_idempotency_key_make_requests_idempotent(
@@ -180,7 +180,7 @@ def test_the_request_id_and_the_idempotency_key_make_requests_idempotent(
     two = client.post("/api/v1/refunds", json=body, headers=headers)
     assert one.json()["id"] == two.json()["id"]
     listed = client.get(f"/api/v1/refunds?order_id={order['id']}", headers=tenant.headers())
-    assert len(listed.json()) == 2
+    assert len(listed.json()["items"]) == 2
 
 
 def test_bad_requests_answer_with_their_codes(client: TestClient, tenant: TenantKeys) -> None:
@@ -251,8 +251,8 @@ def test_a_refused_request_leaves_no_trace_behind(
     assert refused.json()["code"] == "ERR_REFUND_EXCEEDS_PAID"
     assert len(list_jobs(db, tenant_id=tenant.tenant_id)) == before
     timeline = client.get(f"/api/v1/orders/{order['id']}/timeline", headers=tenant.headers())
-    assert not [e for e in timeline.json() if e["event"].startswith("refund_")]
-    assert client.get("/api/v1/refunds", headers=tenant.headers()).json() == []
+    assert not [e for e in timeline.json()["items"] if e["event"].startswith("refund_")]
+    assert client.get("/api/v1/refunds", headers=tenant.headers()).json()["items"] == []
 
 
 def test_a_processing_wechatpay_refund_is_asked_again_until_it_succeeds(

@@ -55,7 +55,7 @@ def _notify_wechat(
 def _timeline(client: TestClient, tenant: TenantKeys, order_id: str) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = client.get(
         f"/api/v1/orders/{order_id}/timeline", headers=tenant.headers()
-    ).json()
+    ).json()["items"]
     return found
 
 

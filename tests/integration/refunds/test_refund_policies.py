@@ -240,7 +240,7 @@ def test_an_orphaned_payment_becomes_an_approved_refund_once(
     run_jobs()
     [orphaned] = client.get(
         f"/api/v1/refunds?order_id={order['id']}", headers=configured.headers()
-    ).json()
+    ).json()["items"]
     assert (orphaned["scope"], orphaned["reason"], orphaned["status"]) == (
         "orphan",
         "late_payment",
@@ -249,8 +249,12 @@ def test_an_orphaned_payment_becomes_an_approved_refund_once(
     assert gateway.refunds == {
         orphaned["id"]: {"out_trade_no": order["order_no"], "amount": ORDER_TOTAL}
     }
-    payload = {"payment_id": orphaned["payment_id"], "order_id": order["id"]}
-    again = refund_orphaned_payment(db, tenant_id=configured.tenant_id, payload=payload)
+    again = refund_orphaned_payment(
+        db,
+        tenant_id=configured.tenant_id,
+        payment_id=orphaned["payment_id"],
+        order_id=order["id"],
+    )
     assert again == orphaned["id"]
     listed = client.get(f"/api/v1/refunds?order_id={order['id']}", headers=configured.headers())
-    assert len(listed.json()) == 1
+    assert len(listed.json()["items"]) == 1

@@ -18,6 +18,7 @@ from oms.core.clock import ManualClock
 from oms.core.jobs import Worker
 from oms.core.uow import Database
 from oms.webhooks.models import WebhookSubscription
+from tests.fixtures.jobs import app_worker
 from tests.fixtures.orders import order_payload
 from tests.fixtures.robots import FakeServer, serve, webhook_receiver
 from tests.fixtures.tenants import TenantKeys
@@ -60,7 +61,7 @@ def client(db: Database, settings: Settings, real_time: ManualClock) -> Iterator
 
 @pytest.fixture
 def worker(db: Database, settings: Settings, client: TestClient) -> Worker:
-    return Worker(db, settings, name="webhook-test-worker")
+    return app_worker(db, settings, name="webhook-test-worker")
 
 
 def drain(worker: Worker) -> None:
@@ -85,7 +86,7 @@ def deliveries(client: TestClient, tenant: TenantKeys, subscription_id: str) -> 
         DELIVERIES, params={"subscription_id": subscription_id}, headers=tenant.headers("ops")
     )
     assert response.status_code == 200, response.text
-    found: list[Any] = response.json()
+    found: list[Any] = response.json()["items"]
     return found
 
 
@@ -192,7 +193,7 @@ def test_a_failing_subscription_is_retried_for_over_24_hours_then_disabled_with_
     ]
     assert [(j.status, j.attempts) for j in deliver_jobs] == [("done", 8)]  # not dead at 3
 
-    [listed] = client.get(SUBSCRIPTIONS, headers=tenant.headers()).json()
+    [listed] = client.get(SUBSCRIPTIONS, headers=tenant.headers()).json()["items"]
     assert listed["status"] == "disabled" and "1 consecutive" in listed["disabled_reason"]
     alerts = [
         j.payload
@@ -207,7 +208,7 @@ def test_the_signing_secret_is_shown_once_and_sealed_at_rest(
     db: Database, client: TestClient, tenant: TenantKeys
 ) -> None:
     created = subscribe(client, tenant, "http://127.0.0.1:9/hook", ["order.status_changed"])
-    listed = client.get(SUBSCRIPTIONS, headers=tenant.headers()).json()
+    listed = client.get(SUBSCRIPTIONS, headers=tenant.headers()).json()["items"]
     assert listed and all("secret" not in item for item in listed)
     assert created["secret"] not in str(listed)
     with db.reader() as session:
@@ -229,7 +230,7 @@ def test_subscriptions_are_checked_and_scoped(
     url = f"{SUBSCRIPTIONS}/{created['id']}"
     assert client.delete(url, headers=other_tenant.headers()).status_code == 404
     assert client.delete(url, headers=tenant.headers()).json()["status"] == "deleted"
-    assert client.get(SUBSCRIPTIONS, headers=tenant.headers()).json() == []
+    assert client.get(SUBSCRIPTIONS, headers=tenant.headers()).json()["items"] == []
 
 
 @pytest.mark.parametrize(
@@ -271,7 +272,7 @@ def test_a_destination_is_checked_again_at_delivery_time(
     client.post("/api/v1/orders", json=order_payload(), headers=tenant.headers())
     strict = _settings(webhook_allow_private_networks=False)
     create_app(strict, db=db, run_worker=False)  # registers the handlers with strict settings
-    drain(Worker(db, strict, name="strict-worker"))
+    drain(app_worker(db, strict, name="strict-worker"))
     [delivery] = deliveries(client, tenant, subscription["id"])
     assert fake.received == []
     assert delivery["status"] == "pending"

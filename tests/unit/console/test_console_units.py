@@ -78,12 +78,17 @@ def test_navigation_shows_each_role_only_the_pages_it_may_open() -> None:
 
 
 def test_every_message_in_the_code_and_templates_has_a_chinese_translation() -> None:
-    method_map = [("src/oms/console/**.py", "python"), ("**/templates/**.html", "jinja2")]
+    method_map = [
+        ("src/oms/console/**.py", "python"),
+        ("**/templates/**.html", "jinja2"),
+        ("**/translations/labels.toml", i18n.extract_labels),
+    ]
     found = {
         (message[2], message[4])
         for message in extract_from_dir(str(CONSOLE.parent.parent.parent), method_map)
     }
     assert ("State provenance panel", None) in found
+    assert ("Awaiting shipment", None) in found  # a label of labels.toml
     assert ("Warehouse", "stock") in found and (("%(num)d hour", "%(num)d hours"), None) in found
     po_path = CONSOLE / "translations" / "zh_CN" / "LC_MESSAGES" / "messages.po"
     with po_path.open("rb") as po_file:

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from oms.finance.matching import Line, MatchSettings, Movement, MovementIndex, match_lines
+from oms.finance.reasons import Reason
 
 DAY = date(2026, 11, 24)
 ORDER = "261124000123451234"
@@ -54,15 +55,17 @@ def test_external_id_found_case_and_separator_insensitively() -> None:
     assert _match("payment tb 8812 3345", amount=39900) == ["m2"]
 
 
-def test_one_typo_with_equal_amount_is_confirmed() -> None:
+def test_one_typo_with_equal_amount_is_only_proposed_for_review() -> None:
     typo = ORDER[:10] + "9" + ORDER[11:]
-    assert _match(f"订单{typo}") == ["m1"]
+    assert _match(f"订单{typo}") == []
+    assert _review(f"订单{typo}") == ["m1"]
 
 
 def test_a_typo_that_hits_a_lookalike_number_with_another_amount_is_not_confirmed() -> None:
-    # The memo names the look-alike exactly, but the amount belongs to m1: review only.
+    # The memo names the look-alike m2 exactly, but the amount is m1's, one digit away: the
+    # amount-agreeing neighbour is proposed, never confirmed.
     assert _match(f"订单{LOOKALIKE}") == []
-    assert _review(f"订单{LOOKALIKE}") == ["m2"]
+    assert _review(f"订单{LOOKALIKE}") == ["m1"]
 
 
 @pytest.mark.parametrize(("delta", "is_auto"), [(0, True), (50, True), (-50, True), (51, False)])
@@ -86,8 +89,8 @@ def test_debits_match_refunds_not_payments() -> None:
 
 
 def test_unrelated_text_matches_nothing() -> None:
-    assert _match("BANK FEE NOVEMBER 2026 ACCOUNT 1234") == []
-    assert _review("BANK FEE NOVEMBER 2026 ACCOUNT 1234") == []
+    assert _match("BANK FEE NOVEMBER 2026 ACCOUNT 1234", amount=777) == []
+    assert _review("BANK FEE NOVEMBER 2026 ACCOUNT 1234", amount=777) == []
 
 
 def test_one_line_one_movement_and_vice_versa() -> None:
@@ -104,11 +107,11 @@ def test_every_match_has_a_score_and_reasons() -> None:
     line = Line("l1", 128860, "CNY", DAY + timedelta(days=1), f"订单{ORDER}")
     (proposal,) = match_lines([line], MovementIndex(_movements()), MatchSettings())
     assert proposal.score >= 80
-    assert any("order_no" in r for r in proposal.reasons)
-    assert any("amount differs by 10" in r for r in proposal.reasons)
+    assert Reason("reference_exact", {"field": "order_no", "reference": ORDER}) in proposal.reasons
+    assert Reason("amount_within_tolerance", {"diff": 10, "tolerance": 50}) in proposal.reasons
 
 
-def test_merged_and_split_payments_are_proposed_for_review() -> None:
+def test_merged_and_split_payments_are_proposed_for_review_when_merged_auto_is_off() -> None:
     movements = [
         Movement("x", 20000, "CNY", DAY, order_no="261124000111112222"),
         Movement("y", 30000, "CNY", DAY, order_no="261124000333334444"),
@@ -119,7 +122,8 @@ def test_merged_and_split_payments_are_proposed_for_review() -> None:
         Line("part1", 20000, "CNY", DAY, "261124000555556666 1/2"),
         Line("part2", 30000, "CNY", DAY, "261124000555556666 2/2"),
     ]
-    proposals = match_lines(lines, MovementIndex(movements), MatchSettings())
+    settings = MatchSettings(auto_confirm_merged=False)
+    proposals = match_lines(lines, MovementIndex(movements), settings)
     kinds = {p.kind: p for p in proposals}
     assert kinds["merged"].movement_ids == ("x", "y") and not kinds["merged"].is_auto
     assert set(kinds["split"].line_ids) == {"part1", "part2"} and not kinds["split"].is_auto

@@ -39,7 +39,22 @@ def test_yuan_become_fen_exactly(text: str, fen: int) -> None:
     assert yuan_to_fen(text) == fen
 
 
-@pytest.mark.parametrize("text", ["1.001", "-1.00", "abc", "NaN", "Infinity", ""])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1.001",
+        "-1.00",
+        "abc",
+        "NaN",
+        "Infinity",
+        "",
+        "1e3",
+        "٣",
+        "+1.00",
+        "9" * 400,
+        "10000000000.01",
+    ],
+)
 def test_amounts_that_are_not_yuan_and_fen_are_refused(text: str) -> None:
     with pytest.raises(MalformedNotification):
         yuan_to_fen(text)

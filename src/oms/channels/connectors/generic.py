@@ -1,9 +1,9 @@
 """Generic channel: Standard Webhooks signatures, or GitHub-style ``X-Hub-Signature-256``.
 
-Standard Webhooks goes through the maintained ``standardwebhooks`` library, with its ±5 minute
-tolerance measured against the Database clock (not the wall clock), so tests and a server
-with a corrected clock agree. GitHub-style carries no timestamp: no replay protection beyond
-the inbox's dedupe on the delivery id (``X-GitHub-Delivery``, or ``X-Delivery-Id``).
+Standard Webhooks goes through ``core.standard_webhooks`` (the maintained library, its ±5
+minute tolerance measured against the Database clock). GitHub-style carries no timestamp:
+no replay protection beyond the inbox's dedupe on the delivery id (``X-GitHub-Delivery``,
+or ``X-Delivery-Id``).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import binascii
 import hashlib
 import hmac
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from standardwebhooks.webhooks import EmptyWebhookSecretError, Webhook, WebhookVerificationError
+from standardwebhooks.webhooks import EmptyWebhookSecretError, Webhook
 
 from oms.channels.connectors import Credentials, Delivery, Identity, parse_json_object
 from oms.channels.errors import (
@@ -24,10 +24,11 @@ from oms.channels.errors import (
     SignatureMissing,
     TimestampOutOfTolerance,
 )
+from oms.core import standard_webhooks
+from oms.core.standard_webhooks import TOLERANCE, TimestampSkew, WebhookVerificationError
 
 __all__ = ["TOLERANCE", "GenericConnector", "hub_signature"]
 
-TOLERANCE = timedelta(minutes=5)  # the reference libraries' choice; the spec names none
 _DELIVERY_HEADERS = ("webhook-id", "x-github-delivery", "x-delivery-id")
 _TOPIC_HEADERS = ("x-github-event", "x-webhook-topic")
 
@@ -35,29 +36,6 @@ _TOPIC_HEADERS = ("x-github-event", "x-webhook-topic")
 def hub_signature(secret: str, body: bytes) -> str:
     """``sha256=<hex HMAC-SHA256>`` of the raw body, keyed with the secret's UTF-8 bytes."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-class _ClockedWebhook(Webhook):
-    """The library's verifier with its timestamp check against our clock.
-
-    Overrides the private ``__verify_timestamp`` of standardwebhooks 1.1.0 (pinned); a test
-    signs at a clock far from the wall clock, so a library change that bypasses this fails.
-    """
-
-    def __init__(self, secret: str, now: datetime) -> None:
-        super().__init__(secret)
-        self._now = now
-
-    def _Webhook__verify_timestamp(self, timestamp_header: str) -> datetime:
-        try:
-            timestamp = datetime.fromtimestamp(float(timestamp_header), tz=UTC)
-        except (ValueError, OverflowError, OSError):
-            raise SignatureInvalid("webhook-timestamp is not a Unix time") from None
-        if abs(timestamp - self._now) > TOLERANCE:
-            raise TimestampOutOfTolerance(
-                timestamp=timestamp.isoformat(), server_time=self._now.isoformat()
-            )
-        return timestamp
 
 
 class GenericConnector:
@@ -87,7 +65,11 @@ class GenericConnector:
         if not headers.get("webhook-timestamp"):
             raise SignatureMissing("Standard Webhooks needs webhook-timestamp")
         try:
-            _ClockedWebhook(secret, now).verify(body, dict(headers), json_parse=False)
+            standard_webhooks.verify(secret, headers, body, now=now)
+        except TimestampSkew as skew:
+            raise TimestampOutOfTolerance(
+                timestamp=skew.timestamp.isoformat(), server_time=skew.server_time.isoformat()
+            ) from None
         except (WebhookVerificationError, ValueError) as error:
             # ValueError covers a signature list without "v1," and non-base64 entries.
             raise SignatureInvalid(f"webhook-signature does not verify: {error}") from None

@@ -3,8 +3,9 @@
 Classic push: a JSON envelope whose ``msg`` is URL-encoded JSON, signed
 ``sign = hex(MD5(client_id + msg + client_secret))`` over ``msg`` exactly as received.
 Youzan Cloud (有赞云): ``Event-Sign = hex(MD5(client_id + raw_body + client_secret))``, the
-client id being the configured one. Not confirmed (see README): the current Cloud header set,
-reply format and retry policy, and the meaning of the legacy ``mode`` field (ignored).
+client id being the configured one. Not confirmed (see docs/channels.md): the current Cloud
+header set, reply format and retry policy, and the meaning of the legacy ``mode`` field
+(ignored).
 The delivery id is ``msg_id`` (V3), else ``type:id:status:version`` (``version`` alone is a
 timestamp and not unique). ``test: true`` marks a health probe: recorded, not processed.
 """

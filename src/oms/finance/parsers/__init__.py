@@ -1,16 +1,18 @@
-"""Statement parsers: MT940 (``mt-940`` library), camt.053 (stdlib XML), CSV (layout)."""
+"""Statement parsers: MT940 (``mt-940`` library), camt.053 (defusedxml), CSV (layout), and the
+payment platforms' daily bills (Alipay, WeChat Pay)."""
 
 from __future__ import annotations
 
 from oms.finance.errors import MalformedStatement, UnsupportedStatementFormat
 from oms.finance.parsers.base import ParsedLine, ParsedStatement, assign_dedupe_keys, malformed
+from oms.finance.parsers.bills import parse_alipay_bill, parse_wechatpay_bill
 from oms.finance.parsers.camt053 import parse_camt053
 from oms.finance.parsers.csv import CsvLayout, parse_csv
 from oms.finance.parsers.mt940 import parse_mt940
 
 __all__ = ["FORMATS", "CsvLayout", "ParsedLine", "ParsedStatement", "parse_statement"]
 
-FORMATS = ("mt940", "camt053", "csv")
+FORMATS = ("mt940", "camt053", "csv", "alipay_bill", "wechatpay_bill")
 
 
 def parse_statement(data: bytes, fmt: str, layout: CsvLayout) -> ParsedStatement:
@@ -18,7 +20,8 @@ def parse_statement(data: bytes, fmt: str, layout: CsvLayout) -> ParsedStatement
 
     Raises: ERR_FINANCE_UNSUPPORTED_FORMAT, ERR_FINANCE_MALFORMED_STATEMENT.
     """
-    if b"\x00" in data:
+    is_zip = fmt == "alipay_bill" and data[:2] == b"PK"
+    if b"\x00" in data and not is_zip:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise malformed(line, "the file contains NUL bytes; is it a text statement?")
     if fmt == "mt940":
@@ -27,6 +30,10 @@ def parse_statement(data: bytes, fmt: str, layout: CsvLayout) -> ParsedStatement
         parsed = parse_camt053(data)
     elif fmt == "csv":
         parsed = parse_csv(data, layout)
+    elif fmt == "alipay_bill":
+        parsed = parse_alipay_bill(data)
+    elif fmt == "wechatpay_bill":
+        parsed = parse_wechatpay_bill(data)
     else:
         raise UnsupportedStatementFormat(f"unknown format {fmt!r}", allowed=list(FORMATS))
     if not parsed.lines:

@@ -27,7 +27,10 @@ class ParsedLine:
     memo: str
     booking_date: date | None = None
     reference: str | None = None
+    # The bank's own reference: MT940 :61: after "//", camt.053 AcctSvcrRef.
     bank_reference: str | None = None
+    # camt.053 NtryRef: the entry's reference within the statement (MT940 has none).
+    entry_reference: str | None = None
     # The fields that identify the entry at the bank; hashed into the dedupe key.
     identity: tuple[str, ...] = ()
     dedupe_key: str = ""

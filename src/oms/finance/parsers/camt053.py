@@ -1,6 +1,12 @@
-"""ISO 20022 camt.053, any version: elements matched by local name, namespaces ignored.
+"""ISO 20022 camt.053 (any version ``camt.053.001.NN``), read with ``defusedxml``.
 
-No camt.053 library is widely adopted (protocols.md 7.4), so this is a small stdlib parser.
+Only a ``Document`` in a ``urn:iso:std:iso:20022:tech:xsd:camt.053.001.NN`` namespace whose
+child is ``BkToCstmrStmt`` is a statement; anything else (camt.052, camt.054, pain.*, or a
+lookalike in an unknown namespace) is refused before a line is read. Inside that document
+elements are matched by local name, which every version shares. ``defusedxml`` refuses DTDs,
+entity declarations and external references, so XML bombs and XXE never expand.
+
+No camt.053 library is widely adopted (protocols.md 7.4), so this is a small parser.
 Only booked entries are taken (``PDNG`` and ``INFO`` are not money yet).
 """
 
@@ -10,21 +16,26 @@ import re
 from datetime import date
 from xml.etree import ElementTree as ET
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
 from oms.finance.parsers.base import ParsedLine, ParsedStatement, malformed, to_minor
 
 __all__ = ["parse_camt053"]
 
-_DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+_NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.\d{2}$")
 
 
 def parse_camt053(data: bytes) -> ParsedStatement:
     """Parse a camt.053 document. Raises: ERR_FINANCE_MALFORMED_STATEMENT naming the line."""
-    if _DOCTYPE.search(data):
-        raise malformed(1, "DOCTYPE and entities are not allowed in camt.053")
     try:
-        root = ET.fromstring(data)  # noqa: S314 - no DTD, so no entity expansion
+        root = fromstring(data, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        problem = f"DOCTYPE, entities and external references are refused: {exc}"
+        raise malformed(1, problem) from None
     except ET.ParseError as exc:
         raise malformed(exc.position[0], f"XML not well-formed: {exc}") from None
+    _check_document(root)
     statements = [el for el in root.iter() if _local(el) == "Stmt"]
     if not statements:
         raise malformed(1, "no BkToCstmrStmt/Stmt element; is this camt.053?")
@@ -37,6 +48,21 @@ def parse_camt053(data: bytes) -> ParsedStatement:
             if _status(entry) == "BOOK":
                 lines.append(_entry(entry, len(lines) + 1, number))
     return ParsedStatement(account=account, lines=lines)
+
+
+def _check_document(root: ET.Element) -> None:
+    """``{urn:…:camt.053.001.NN}Document`` holding ``BkToCstmrStmt``, or the file is refused."""
+    namespace, _, name = root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", "")
+    if name != "Document" or not _NAMESPACE.match(namespace):
+        shown = namespace or "none"
+        raise malformed(
+            1,
+            f"not a camt.053 document: root {_local(root)!r} in namespace {shown!r}, expected "
+            "Document in urn:iso:std:iso:20022:tech:xsd:camt.053.001.NN",
+        )
+    body = [child for child in root if child.tag == f"{{{namespace}}}BkToCstmrStmt"]
+    if len(body) != 1 or len(root) != 1:
+        raise malformed(1, "not a camt.053 document: Document must hold one BkToCstmrStmt")
 
 
 def _local(element: ET.Element) -> str:
@@ -93,6 +119,7 @@ def _entry(entry: ET.Element, line_no: int, entry_no: int) -> ParsedLine:
         memo=memo,
         reference=reference,
         bank_reference=bank_ref,
+        entry_reference=_text(entry, "NtryRef"),
         identity=identity,
     )
 

@@ -1,32 +1,49 @@
-"""What every gateway adapter produces: verified notifications and query answers, normalised.
+"""What every gateway adapter produces: verified notifications, query, refund and bill
+answers, normalised; and the RSA helpers the adapters sign and verify with.
 
-Adapters verify and parse; they never touch the database. ``query_trade`` is the only
-network call, and only jobs make it.
+Adapters verify and parse; they never touch the database. Their network calls (trade query,
+refund, bill download) are made by jobs only.
 """
 
 from __future__ import annotations
 
 import base64
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
+import httpx
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from oms.payments.errors import InvalidGatewayConfig
+from oms.core.errors import AppError
+from oms.payments.errors import GatewayQueryFailed, InvalidGatewayConfig
 
 __all__ = [
+    "DONE",
+    "FAILED",
+    "PENDING",
+    "BillFile",
+    "Download",
     "Ignored",
     "Notified",
+    "NotifyAnswer",
     "Queried",
+    "RefundAnswer",
+    "RefundCall",
     "RefundNotified",
+    "Verified",
+    "json_refusal",
     "private_key",
     "public_key",
     "rsa_sign",
     "rsa_verify",
+    "send",
 ]
 
 
@@ -84,6 +101,70 @@ class Queried:
     currency: str | None = None
     paid_at: datetime | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+
+
+Verified = Notified | RefundNotified | Ignored
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyAnswer:
+    """What to answer a gateway's notification, independent of the web framework."""
+
+    status: int
+    body: bytes
+    media_type: str | None
+
+
+def json_refusal(rejection: AppError) -> NotifyAnswer:
+    """The refusal most gateways read: ``{"code": "FAIL", "message": ...}`` with a 4xx."""
+    message = f"{rejection.code}: {rejection.message}"
+    body = json.dumps({"code": "FAIL", "message": message}, ensure_ascii=False).encode()
+    return NotifyAnswer(rejection.http_status, body, "application/json")
+
+
+DONE, FAILED, PENDING = "done", "failed", "pending"
+
+
+@dataclass(frozen=True, slots=True)
+class RefundCall:
+    """A refund to ask a gateway for; its number at the gateway is ``refund_id``."""
+
+    refund_id: str
+    out_trade_no: str
+    amount: int
+    total: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefundAnswer:
+    """What the gateway made of a refund: done, failed for good, or not known yet (pending)."""
+
+    kind: str
+    facts: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BillFile:
+    """One day's bill as the gateway served it, with the statement format it parses as."""
+
+    data: bytes
+    fmt: str
+    filename: str
+
+
+# GET a file (url, headers) with the caller's size limit; the caller's errors pass through.
+Download = Callable[[str, Mapping[str, str]], bytes]
+
+
+def send(method: str, url: str, **kwargs: object) -> httpx.Response:
+    """One request to a gateway. Raises: ERR_PAYMENT_QUERY_FAILED when it gets no answer."""
+    try:
+        return httpx.request(method, url, **kwargs)  # type: ignore[arg-type]
+    except httpx.HTTPError as exc:
+        failure = f"{method} {urlsplit(url).netloc} failed: {type(exc).__name__}"
+        raise GatewayQueryFailed(failure) from None
 
 
 @lru_cache(maxsize=64)

@@ -1,0 +1,130 @@
+"""The finance page's data beyond the review queue: import counts, confirmed matches, the
+warning step before a doubtful confirmation, and the manual match's pickers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from oms.core.paging import PageRequest
+from oms.core.uow import Database
+from oms.finance import queries as finance_queries
+from oms.finance.schemas import (
+    FinanceSettingsOut,
+    ImportResult,
+    MovementOut,
+    ReviewItem,
+    StatementLineOut,
+)
+from oms.finance.states import MatchStatus
+from oms.users.schemas import SessionUser
+
+__all__ = [
+    "FinancePage",
+    "Picker",
+    "check_acknowledged",
+    "finance_page",
+    "import_counts",
+    "parse_amount",
+    "warnings_of",
+]
+
+OPEN_LIMIT = 100
+# "123.45", "¥123.45", "1,234.50", "123": yuan with at most two decimals.
+_AMOUNT = re.compile(r"^[¥￥]?\s*(\d{1,12}(?:,\d{3})*|\d+)(?:\.(\d{1,2}))?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Picker:
+    """The manual match for one chosen line: what was searched, and the movements found."""
+
+    line: StatementLineOut
+    find: str
+    movements: list[MovementOut]
+
+
+@dataclass(frozen=True, slots=True)
+class FinancePage:
+    review: list[ReviewItem]
+    lines: list[StatementLineOut]
+    movements: list[MovementOut]
+    confirmed: list[ReviewItem]
+    settings: FinanceSettingsOut
+    warning: ReviewItem | None  # the match a confirmation waits on, with its warnings
+    picker: Picker | None
+
+
+def warnings_of(item: ReviewItem, settings: FinanceSettingsOut) -> list[str]:
+    """Why confirming ``item`` deserves a second look: ``low_score`` (under the tenant's
+    auto-confirm score) and ``amount_difference`` (line and movement amounts differ)."""
+    found = []
+    if item.match.score < settings.auto_confirm_score:
+        found.append("low_score")
+    if item.line.amount != item.movement.amount:
+        found.append("amount_difference")
+    return found
+
+
+def parse_amount(text: str) -> int | None:
+    """Yuan as typed (``¥123.45``) in fen; None when ``text`` is not an amount."""
+    found = _AMOUNT.match(text.strip())
+    if not found:
+        return None
+    yuan = int(found.group(1).replace(",", ""))
+    return yuan * 100 + int((found.group(2) or "0").ljust(2, "0"))
+
+
+def import_counts(result: ImportResult) -> dict[str, str]:
+    """What the flash after an import says: lines read, auto-confirmed, in review, unmatched."""
+    unmatched = sum(1 for line in result.lines if line.status == "unmatched")
+    counts = {
+        "lines": result.line_count,
+        "auto": result.auto_confirmed,
+        "review": result.for_review,
+        "unmatched": unmatched,
+    }
+    return {key: str(value) for key, value in counts.items()}
+
+
+def finance_page(
+    db: Database, user: SessionUser, *, confirm: str | None, line: str | None, find: str
+) -> FinancePage:
+    """The finance page; ``confirm`` names a match waiting on its warning, ``line`` the line
+    the picker matches, ``find`` its search (an order number prefix or an amount)."""
+    tenant_id = user.tenant_id
+    first = PageRequest(limit=OPEN_LIMIT)
+    lines = finance_queries.list_lines(db, tenant_id, status="unmatched", page=first).items
+    movements = finance_queries.list_movements(db, tenant_id, status="open", page=first).items
+    warning = finance_queries.review_item(db, tenant_id, confirm) if confirm else None
+    return FinancePage(
+        review=finance_queries.review_queue(db, tenant_id),
+        lines=lines,
+        movements=movements,
+        confirmed=finance_queries.confirmed_matches(db, tenant_id),
+        settings=finance_queries.get_settings(db, tenant_id),
+        warning=warning,
+        picker=_picker(db, tenant_id, lines, line, find),
+    )
+
+
+def _picker(
+    db: Database, tenant_id: str, lines: list[StatementLineOut], line_id: str | None, find: str
+) -> Picker | None:
+    line = next((item for item in lines if item.id == line_id), None)
+    if line is None:
+        return None
+    text = find.strip()[:64]
+    amount = parse_amount(text) if text else line.amount  # no search: the line's own amount
+    order_no = None if amount is not None or not text else text[:32]
+    found = finance_queries.find_open_movements(db, tenant_id, order_no=order_no, amount=amount)
+    return Picker(line, text, found)
+
+
+def check_acknowledged(item: ReviewItem | None, settings: FinanceSettingsOut, ack: str) -> bool:
+    """True when the confirmation may go ahead: nothing to warn about, or the person saw it.
+
+    Only a proposal still in review warns: one already decided goes on to the service, which
+    answers ERR_FINANCE_MATCH_CONFLICT (a warning about a decision already taken misleads)."""
+    if item is None or ack == "1" or item.match.status != MatchStatus.REVIEW:
+        return True
+    return not warnings_of(item, settings)

@@ -1,0 +1,74 @@
+"""A partner's own routes: provision, list, suspend and resume its tenants (docs/partners.md).
+
+These take the partner key alone (no ``OMS-Tenant``); a tenant's key is refused 403.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field, StringConstraints
+
+from oms.core import partners
+from oms.core.auth import Role
+from oms.core.paging import Page, Paging
+from oms.core.tenant_states import TenantStatus
+from oms.http.deps import CurrentPartner, Db
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1/tenants", tags=["partners"])
+
+
+class TenantIn(BaseModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    timezone: Annotated[str, StringConstraints(max_length=64)] = "Asia/Shanghai"
+    payment_timeout_seconds: int = Field(default=900, ge=1, le=30 * 86400)
+    locale: Annotated[str, StringConstraints(max_length=16)] = "zh-CN"
+    role: Role = Field(
+        default=Role.INTEGRATION, description="the role the partner acts with on this tenant"
+    )
+
+
+class TenantCreatedOut(BaseModel):
+    """The new tenant and its first admin key: in this answer and nowhere else, ever."""
+
+    tenant_id: str
+    api_key: str
+
+
+class TenantPatch(BaseModel):
+    status: TenantStatus | None = Field(default=None, description="suspend or resume")
+    role: Role | None = Field(default=None, description="the role the partner acts with")
+
+
+@router.post("", status_code=201)
+def create_tenant(body: TenantIn, partner: CurrentPartner, db: Db) -> TenantCreatedOut:
+    """Provision a tenant of this partner; its first admin API key is shown once."""
+    created = partners.provision_tenant(
+        db,
+        partner,
+        name=body.name,
+        timezone=body.timezone,
+        payment_timeout_seconds=body.payment_timeout_seconds,
+        locale=body.locale,
+        role=body.role,
+    )
+    return TenantCreatedOut(tenant_id=created.tenant_id, api_key=created.admin_key.api_key)
+
+
+@router.get("")
+def list_tenants(partner: CurrentPartner, db: Db, page: Paging) -> Page[partners.TenantOut]:
+    """This partner's tenants, oldest first, suspended ones included; follow ``next_cursor``."""
+    return partners.list_tenants(db, partner, page)
+
+
+@router.patch("/{tenant_id}")
+def update_tenant(
+    tenant_id: str, body: TenantPatch, partner: CurrentPartner, db: Db
+) -> partners.TenantOut:
+    """Suspend or resume a tenant (its keys answer 403 ERR_TENANT_SUSPENDED meanwhile; its
+    inbound deliveries are still stored), or change the role the partner acts with."""
+    change = partners.TenantChange(status=body.status, role=body.role)
+    return partners.update_tenant(db, partner, tenant_id, change)
