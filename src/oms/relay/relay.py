@@ -48,6 +48,8 @@ log = structlog.get_logger(__name__)
 # The sweep_leases row that says which relay publishes (`oms jobs sweeps` shows it).
 LEASE_NAME = "relay"
 _MAX_BACKOFF_SECONDS = 30.0
+# How long a cancelled connect gets to end before it is cancelled again (see _cancel_until_done).
+_RECANCEL_SECONDS = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,9 +234,7 @@ class Relay:
             await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
             stopping.cancel()
             if not connecting.done():
-                connecting.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await connecting
+                await _cancel_until_done(connecting)
                 return None
             try:
                 return connecting.result()
@@ -243,6 +243,20 @@ class Relay:
                 await _pause(stop, delay)
                 delay = min(delay * 2, _MAX_BACKOFF_SECONDS)
         return None
+
+
+async def _cancel_until_done(task: asyncio.Future[Broker]) -> None:
+    """Cancel ``task`` and wait for it, cancelling again until it has ended.
+
+    One cancel is not enough: the NATS client swallows a CancelledError that lands while it
+    closes a failed attempt (``Client._close``) and goes on retrying for ever, so the relay
+    never exited on a SIGTERM that came at that moment (seen on a loaded CI machine).
+    """
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=_RECANCEL_SECONDS)
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        task.result()
 
 
 async def _pause(stop: asyncio.Event, seconds: float) -> None:
