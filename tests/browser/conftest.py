@@ -113,8 +113,9 @@ def live_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveConso
         "OMS_LOGIN_RATE_LIMIT": "10000/minute",
     }
     _oms(env, "migrate")
-    # Longer than a hold (15 min), so the seeded shortage order is paid, not timed out.
-    tenant = _oms(env, "tenants", "create", "--name", "浏览器测试店", "--payment-timeout", "3600")
+    # Longer than a hold (15 min), so the seeded shortage order is paid, not timed out; and a
+    # day, so no seeded unpaid order times out while a loaded CI machine is still testing.
+    tenant = _oms(env, "tenants", "create", "--name", "浏览器测试店", "--payment-timeout", "86400")
     emails = {
         role: f"{role}-{tenant['tenant_id'][-6:]}@browser.test" for role in ("ops", "warehouse")
     }

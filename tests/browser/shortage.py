@@ -2,7 +2,8 @@
 
 Holds last 15 minutes, so the story is told in-process against the same SQLite file with a
 clock set half an hour back: receive one unit, order it, let the hold lapse, sell the unit to
-another order, pay the first one, and run the job that opens the ticket.
+another order (paid, so its hold never lapses), pay the first one, and run the job that opens
+the ticket.
 """
 
 from __future__ import annotations
@@ -43,7 +44,11 @@ def seed_shortage(database_url: str, tenant_id: str) -> str:
         buyer = {"name": "赵敏", "phone": "13700001111"}
         late = place_order(db, actor, order_create(lines=[line], buyer=buyer)).order
         clock.advance(timedelta(minutes=20))
-        place_order(db, actor, order_create(lines=[line], buyer=buyer))
+        # The other order is paid too: unpaid, its hold would lapse 5 minutes after this
+        # seeding, the unit would go back to the first order and the shortage would resolve
+        # itself before a test on a slow machine got to look at it.
+        taker = place_order(db, actor, order_create(lines=[line], buyer=buyer)).order
+        apply_event(db, actor, taker.id, OrderEventIn(event=OrderEvent.PAY, source="test"))
         paid = apply_event(db, actor, late.id, OrderEventIn(event=OrderEvent.PAY, source="test"))
         assert paid.order.exception_code == "stock_shortage"
         app_worker(db, Settings(database_url=database_url)).run_once()
