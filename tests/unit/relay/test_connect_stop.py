@@ -9,6 +9,7 @@ from typing import cast
 from oms.core.uow import Database
 from oms.relay.broker import Broker
 from oms.relay.relay import Relay
+from tests.fixtures.nats import run_async
 
 
 class SwallowingConnect:
@@ -45,5 +46,5 @@ def test_a_stop_ends_a_connect_that_swallows_the_first_cancel() -> None:
         assert connecting.done(), "the relay kept connecting after the stop"
         return connecting.result()
 
-    assert asyncio.run(scenario()) is None
+    assert run_async(scenario()) is None
     assert connect.swallowed == 1
