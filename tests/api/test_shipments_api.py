@@ -165,3 +165,14 @@ def test_a_parcel_older_than_the_payment_is_kept_with_the_conflict_and_its_ticke
     ).json()
     items = tickets["items"] if isinstance(tickets, dict) else tickets
     assert [t["kind"] for t in items] == ["status_conflict"]
+
+
+def test_shipping_an_order_id_longer_than_any_order_id_is_404_not_500(
+    client: TestClient, tenant: TenantKeys
+) -> None:
+    body = {"carrier": "SF", "tracking_no": "SF1234567890", "lines": [{"sku": "X", "qty": 1}]}
+    response = client.post(
+        f"/api/v1/orders/{'o' * 37}/shipments", json=body, headers=tenant.headers("warehouse")
+    )
+    assert response.status_code == 404, response.text
+    assert response.json()["code"] == "ERR_ORDER_NOT_FOUND"

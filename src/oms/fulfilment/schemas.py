@@ -9,7 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from oms.core.instants import Instant
 
-__all__ = ["OrderShipmentIn", "ScanOut", "ShipmentIn", "ShipmentLineIn", "ShipmentOut"]
+__all__ = [
+    "ORDER_ID_MAX_LENGTH",
+    "OrderShipmentIn",
+    "ScanOut",
+    "ShipmentIn",
+    "ShipmentLineIn",
+    "ShipmentOut",
+]
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")]
 
@@ -20,9 +27,12 @@ class ShipmentLineIn(BaseModel):
     qty: Annotated[int, Field(ge=1, le=1_000_000)]
 
 
+ORDER_ID_MAX_LENGTH = 36  # oms order ids are UUIDs
+
+
 class ShipmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    order_id: Annotated[str, StringConstraints(min_length=1, max_length=36)]
+    order_id: Annotated[str, StringConstraints(min_length=1, max_length=ORDER_ID_MAX_LENGTH)]
     warehouse: Code
     carrier: Code
     tracking_no: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9\-]{4,64}$")]

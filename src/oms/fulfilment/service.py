@@ -21,13 +21,13 @@ from oms.fulfilment.errors import TrackingNumberReused
 from oms.fulfilment.models import Shipment
 from oms.fulfilment.planning import service as planning
 from oms.fulfilment.reconcile import Difference, compare
-from oms.fulfilment.schemas import OrderShipmentIn, ShipmentIn, ShipmentOut
+from oms.fulfilment.schemas import ORDER_ID_MAX_LENGTH, OrderShipmentIn, ShipmentIn, ShipmentOut
 from oms.fulfilment.states import ShipmentStatus
 from oms.fulfilment.tracking.queries import scans_of
 from oms.inventory import queries as stock
 from oms.inventory.service import DEFAULT_WAREHOUSE
 from oms.orders import service as orders
-from oms.orders.errors import FulfilmentBlocked, IllegalTransition, StaleEvent
+from oms.orders.errors import FulfilmentBlocked, IllegalTransition, OrderNotFound, StaleEvent
 from oms.orders.schemas import OrderEventIn
 from oms.orders.states import OrderEvent, OrderStatus, allowed_events
 from oms.tickets.service import open_ticket, open_ticket_ids
@@ -74,6 +74,9 @@ def ship_order(
 ) -> tuple[ShipmentOut, bool]:
     """Ship some lines of an order: :func:`record_shipment` from the plan's warehouse (else
     the stock hold's, else the default). Raises what :func:`record_shipment` raises."""
+    if len(order_id) > ORDER_ID_MAX_LENGTH:
+        # No order has such an id: the path names nothing, as an unknown id of any length.
+        raise OrderNotFound("no such order", order_id=order_id[:ORDER_ID_MAX_LENGTH])
     warehouse = data.warehouse or _warehouse_for(db, actor.tenant_id, order_id, data)
     shipment = ShipmentIn(
         order_id=order_id, warehouse=warehouse, **data.model_dump(exclude={"warehouse"})
