@@ -7,7 +7,15 @@ from zoneinfo import ZoneInfo
 
 from oms.core.money import format_minor
 
-__all__ = ["age", "age_of_seconds", "day_bounds", "local_time", "mask_phone", "money"]
+__all__ = [
+    "age",
+    "age_of_seconds",
+    "day_bounds",
+    "local_time",
+    "mask_phone",
+    "money",
+    "title_in",
+]
 
 _EMPTY = "—"
 
@@ -63,3 +71,16 @@ def age_of_seconds(seconds: int, days_from_hours: int = 24) -> tuple[int, str]:
     """An age given in seconds, in its largest whole unit (as ``age``)."""
     start = datetime(2000, 1, 1, tzinfo=UTC)
     return age(start, start + timedelta(seconds=seconds), days_from_hours)
+
+
+BILINGUAL_SEPARATOR = " / "
+
+
+def title_in(title: str, locale: str) -> str:
+    """The reader's half of a title oms wrote in both languages (``"中文 / English"``, as
+    ticket and alert titles are stored, so that e-mail and exports carry both); a title
+    with one language is shown as it is."""
+    chinese, separator, english = title.partition(BILINGUAL_SEPARATOR)
+    if not separator or not english:
+        return title
+    return chinese if locale.startswith("zh") else english

@@ -95,6 +95,7 @@ def render(
         ),
         local_time=formatting.local_time,
         mask_phone=formatting.mask_phone,
+        title_in=lambda title: formatting.title_in(title, chosen),
         age=formatting.age,
         age_of_seconds=formatting.age_of_seconds,
         can=lambda permission: user is not None and can(user.role, permission),

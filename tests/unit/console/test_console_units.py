@@ -10,7 +10,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from oms.console import i18n
-from oms.console.formatting import age, day_bounds, local_time, mask_phone, money
+from oms.console.formatting import age, day_bounds, local_time, mask_phone, money, title_in
 from oms.console.forms import movement_command, resolve_command, sku_list, ticket_filter
 from oms.console.pages import event_actions, navigation
 from oms.core.errors import ValidationFailed
@@ -200,3 +200,13 @@ def test_the_ticket_queue_shows_unresolved_tickets_unless_told_otherwise() -> No
         "resolved",
     )
     assert ticket_filter(status="all", kind=None, order_id=None).statuses == ()
+
+
+def test_a_bilingual_title_shows_the_readers_half_and_a_plain_one_stays_whole() -> None:
+    title = "订单 A1 库存不足 等待补货 / order A1 is short of stock, waiting for it"
+    assert title_in(title, "zh-CN") == "订单 A1 库存不足 等待补货"
+    assert title_in(title, "en") == "order A1 is short of stock, waiting for it"
+    assert title_in("Webhook subscription disabled: 410", "zh-CN") == (
+        "Webhook subscription disabled: 410"
+    )
+    assert title_in("A / ", "en") == "A / "
