@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import openpyxl
 from fastapi.testclient import TestClient
 
 from oms.core.clock import ManualClock
@@ -194,6 +195,29 @@ def test_the_csv_export_has_a_bom_the_columns_and_local_times(
             "",
         ]
     ]
+
+
+def test_the_excel_export_has_numbers_as_numbers_and_text_never_as_formulas(
+    client: TestClient, db: Database, tenant: TenantKeys
+) -> None:
+    order = _order(client, tenant, buyer={"name": "=HYPERLINK(1)", "phone": "13800138000"})
+    _event(client, tenant, order["id"], "pay")
+    _order(client, tenant)
+    log_in(client, console_user(db, tenant.tenant_id, "ops", locale="en"))
+    response = client.get(f"{LIST}?export=xlsx&status=paid")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert '.xlsx"' in response.headers["content-disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Order number", "Platform order number", "Status")
+    assert len(rows) == 2  # the header and the one paid order
+    assert rows[1][0] == order["order_no"]
+    assert rows[1][4] == "=HYPERLINK(1)"  # a string cell, as the buyer typed it
+    assert sheet.cell(row=2, column=5).data_type == "s"
+    assert rows[1][6] == 730.0
+    assert sheet.cell(row=2, column=7).number_format == "0.00"
 
 
 def test_exporting_the_ticked_rows_exports_only_them(

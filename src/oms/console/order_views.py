@@ -1,5 +1,6 @@
-"""Console orders: the list (filters, status tabs, bulk hold / release, CSV export) and the
-order page, the customer-service workspace (events with reasons, notes, refund requests).
+"""Console orders: the list (filters, status tabs, bulk hold / release, CSV and Excel
+export) and the order page, the customer-service workspace (events with reasons, notes,
+refund requests).
 
 Cancel, hold and close take two steps: the button opens a confirmation with a reason; only
 the confirmation posts. A refund request likewise shows its summary before it is sent.
@@ -59,10 +60,10 @@ def orders_list(
     ok: int = 0,
     failed: int = 0,
 ) -> HTMLResponse | StreamingResponse:
-    """Orders, filtered and sorted, with status tabs; ``export=csv`` streams every match."""
+    """Orders, filtered and sorted, with status tabs; ``export=csv|xlsx`` streams every match."""
     flt = forms.order_filter(**query.model_dump(), cursor=cursor, timezone=user.timezone)
-    if export == "csv":
-        return _export(db, user, forms.export_filter(flt, order_id))
+    if export in order_export.FORMATS:
+        return _export(db, user, forms.export_filter(flt, order_id), export)
     settings: Settings = request.app.state.settings
     shown = console_queries.orders_page(db, user, flt, overlap_s=settings.sync_overlap_seconds)
     params = _list_params(request)
@@ -87,16 +88,19 @@ def orders_list(
     )
 
 
-def _export(db: Db, user: SessionUser, flt: order_queries.OrderFilter) -> StreamingResponse:
+def _export(
+    db: Db, user: SessionUser, flt: order_queries.OrderFilter, fmt: str
+) -> StreamingResponse:
     flt = console_queries.with_tracking(db, user, flt)
     rows = order_queries.iter_export_rows(db, user.tenant_id, flt)
     gettext = i18n.translations(user.locale if user.locale in i18n.LOCALES else "zh-CN").gettext
-    chunks = order_export.csv_chunks(rows, timezone=user.timezone, gettext=gettext)
+    write = order_export.xlsx_chunks if fmt == "xlsx" else order_export.csv_chunks
+    chunks = write(rows, timezone=user.timezone, gettext=gettext)
     stamp = db.clock.now().strftime("%Y%m%d-%H%M%S")
-    disposition = f'attachment; filename="{order_export.filename(stamp)}"'
+    disposition = f'attachment; filename="{order_export.filename(stamp, fmt)}"'
     return StreamingResponse(
         chunks,
-        media_type="text/csv; charset=utf-8",
+        media_type=order_export.FORMATS[fmt],
         headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
     )
 
