@@ -1,0 +1,88 @@
+"""The offline files: seed pairs, records, known orders in; links and review rows out.
+
+Inputs are UTF-8 CSV with a header (a byte-order mark, as Excel writes, is accepted). Outputs
+are written to a temporary file beside the target and renamed over it at the end, so a failed
+run leaves the old file, or none, never half a file.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+
+from oms.intelligence.linking.errors import LinkInputInvalid
+
+__all__ = ["RowWriter", "atomic_csv", "read_rows", "require_columns"]
+
+
+class RowWriter(Protocol):
+    """What :func:`atomic_csv` yields: ``csv.writer``'s ``writerow``."""
+
+    def writerow(self, row: Sequence[Any], /) -> Any: ...
+
+
+@contextmanager
+def read_rows(path: Path, *, required: Sequence[str]) -> Iterator[Iterator[dict[str, str]]]:
+    """Yield the file's rows as dicts; ERR_LINK_INPUT_INVALID when it lacks a column."""
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as error:
+        raise LinkInputInvalid(f"cannot read {path}: {error.strerror}", file=str(path)) from None
+    with handle:
+        reader = csv.DictReader(handle)
+        require_columns(path, reader.fieldnames or [], required)
+        yield _checked(path, reader)
+
+
+def require_columns(path: Path, header: Sequence[str], required: Sequence[str]) -> None:
+    """ERR_LINK_INPUT_INVALID naming the columns of ``required`` that ``header`` lacks."""
+    missing = [name for name in required if name not in header]
+    if missing:
+        raise LinkInputInvalid(
+            f"{path.name} lacks the column(s) {', '.join(missing)}",
+            file=str(path),
+            missing=missing,
+            header=list(header),
+        )
+
+
+def _checked(path: Path, reader: csv.DictReader[str]) -> Iterator[dict[str, str]]:
+    try:
+        for row in reader:
+            if None in row:  # more cells than the header names
+                raise LinkInputInvalid(
+                    f"{path.name} line {reader.line_num} has more cells than its header",
+                    file=str(path),
+                    line=reader.line_num,
+                )
+            yield row
+    except (csv.Error, UnicodeDecodeError) as error:
+        raise LinkInputInvalid(
+            f"{path.name} line {reader.line_num} is not valid UTF-8 CSV: {error}",
+            file=str(path),
+            line=reader.line_num,
+        ) from None
+
+
+@contextmanager
+def atomic_csv(path: Path, header: Sequence[str]) -> Iterator[RowWriter]:
+    """A CSV writer whose file replaces ``path`` only when the block ends without error."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise LinkInputInvalid(f"no folder {folder} for {path.name}", file=str(path))
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    handle: TextIO = os.fdopen(descriptor, "w", newline="", encoding="utf-8")
+    try:
+        with handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            yield writer
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
