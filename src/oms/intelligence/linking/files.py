@@ -12,12 +12,13 @@ import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from oms.intelligence.linking.errors import LinkInputInvalid
 
-__all__ = ["RowWriter", "atomic_csv", "read_rows", "require_columns"]
+__all__ = ["RowWriter", "Table", "atomic_csv", "read_rows", "require_columns"]
 
 
 class RowWriter(Protocol):
@@ -26,17 +27,35 @@ class RowWriter(Protocol):
     def writerow(self, row: Sequence[Any], /) -> Any: ...
 
 
+@dataclass(frozen=True)
+class Table:
+    """A CSV file's header and its rows, each as long as the header."""
+
+    header: list[str]
+    rows: Iterator[list[str]]
+
+    def column(self, name: str) -> int:
+        """The position of column ``name`` (one :func:`read_rows` made sure of)."""
+        return self.header.index(name)
+
+
 @contextmanager
-def read_rows(path: Path, *, required: Sequence[str]) -> Iterator[Iterator[dict[str, str]]]:
-    """Yield the file's rows as dicts; ERR_LINK_INPUT_INVALID when it lacks a column."""
+def read_rows(path: Path, *, required: Sequence[str]) -> Iterator[Table]:
+    """The file as a :class:`Table`; ERR_LINK_INPUT_INVALID when it lacks a column."""
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as error:
         raise LinkInputInvalid(f"cannot read {path}: {error.strerror}", file=str(path)) from None
     with handle:
-        reader = csv.DictReader(handle)
-        require_columns(path, reader.fieldnames or [], required)
-        yield _checked(path, reader)
+        reader = csv.reader(handle)
+        try:
+            header = next(reader, [])
+        except (csv.Error, UnicodeDecodeError) as error:
+            raise LinkInputInvalid(
+                f"{path.name} is not UTF-8 CSV: {error}", file=str(path)
+            ) from None
+        require_columns(path, header, required)
+        yield Table(header, _checked(path, reader, len(header)))
 
 
 def require_columns(path: Path, header: Sequence[str], required: Sequence[str]) -> None:
@@ -51,21 +70,24 @@ def require_columns(path: Path, header: Sequence[str], required: Sequence[str]) 
         )
 
 
-def _checked(path: Path, reader: csv.DictReader[str]) -> Iterator[dict[str, str]]:
+def _checked(path: Path, reader: Iterator[list[str]], width: int) -> Iterator[list[str]]:
+    line = 1
     try:
-        for row in reader:
-            if None in row:  # more cells than the header names
-                raise LinkInputInvalid(
-                    f"{path.name} line {reader.line_num} has more cells than its header",
-                    file=str(path),
-                    line=reader.line_num,
-                )
+        for line, row in enumerate(reader, start=2):
+            if len(row) != width:
+                if len(row) > width:
+                    raise LinkInputInvalid(
+                        f"{path.name} line {line} has more cells than its header",
+                        file=str(path),
+                        line=line,
+                    )
+                row.extend([""] * (width - len(row)))
             yield row
     except (csv.Error, UnicodeDecodeError) as error:
         raise LinkInputInvalid(
-            f"{path.name} line {reader.line_num} is not valid UTF-8 CSV: {error}",
+            f"{path.name} after line {line} is not valid UTF-8 CSV: {error}",
             file=str(path),
-            line=reader.line_num,
+            line=line,
         ) from None
 
 

@@ -60,6 +60,7 @@ class Matcher:
 
     grammar: Grammar
     index: Index
+    lengths: tuple[int, int]  # of the index's keys: shorter or longer values are no order
     prefixes: list[str]
     suffixes: list[Suffix]
     confidence: float = 1.0
@@ -67,27 +68,30 @@ class Matcher:
 
     def collect(self, value: str, hits: dict[str, tuple[float, str]]) -> None:
         """Add every order ``value`` names under this grammar to ``hits`` (oms key → match)."""
-        grammar = self.grammar
-        if grammar.is_folded:
+        shortest, longest = self.lengths
+        if len(value) < shortest:
+            return
+        if self.grammar.is_folded:
             value = value.lower()
+        is_padded, index = self.grammar.is_padded, self.index
         for prefix in self.prefixes:
-            if not value.startswith(prefix):
+            if prefix and not value.startswith(prefix):
                 continue
             rest = value[len(prefix) :]
             for suffix in self.suffixes:
                 core = suffix.strip(rest)
                 if core is None:
                     continue
-                is_zeroed = grammar.is_padded and core.startswith("0")
+                is_zeroed = is_padded and core[:1] == "0"
                 if is_zeroed:
                     core = core.lstrip("0")
-                found = self.index.get(core)
-                if found is None:
+                if not shortest <= len(core) <= longest:
                     continue
-                name = self._name(prefix, suffix, is_zeroed)
-                for oms_key in (found,) if isinstance(found, str) else found:
-                    if oms_key not in hits:
-                        hits[oms_key] = (self.confidence, name)
+                found = index.get(core)
+                if found is not None:
+                    name = self._name(prefix, suffix, is_zeroed)
+                    for oms_key in (found,) if isinstance(found, str) else found:
+                        hits.setdefault(oms_key, (self.confidence, name))
 
     def _name(self, prefix: str, suffix: Suffix, is_zeroed: bool) -> str:
         key = (prefix, suffix, is_zeroed)
@@ -104,7 +108,7 @@ class Linker:
 
     def __init__(self, grammars: Iterable[Grammar], orders: Iterable[KnownOrder]) -> None:
         self._orders = list(orders)
-        self._indexes: dict[tuple[str, bool, bool], Index] = {}
+        self._indexes: dict[tuple[str, bool, bool], tuple[Index, tuple[int, int]]] = {}
         self.key_matchers: list[Matcher] = []
         self.column_matchers: dict[str, list[Matcher]] = {}
         for grammar in grammars:
@@ -156,10 +160,10 @@ class Linker:
             Suffix(s.kind, s.sep, s.text.lower()) if fold else s
             for s in sorted(grammar.suffixes, key=lambda s: (s.kind != "none", s.label))
         ]
-        index = self._index(grammar.target, fold=fold, pad=grammar.is_padded)
-        return Matcher(grammar, index, prefixes[::-1], suffixes)
+        index, lengths = self._index(grammar.target, fold=fold, pad=grammar.is_padded)
+        return Matcher(grammar, index, lengths, prefixes[::-1], suffixes)
 
-    def _index(self, target: str, *, fold: bool, pad: bool) -> Index:
+    def _index(self, target: str, *, fold: bool, pad: bool) -> tuple[Index, tuple[int, int]]:
         form = (target, fold, pad)
         if form in self._indexes:
             return self._indexes[form]
@@ -180,5 +184,6 @@ class Linker:
                     index[value] = (seen, order.oms_key)
             elif order.oms_key not in seen:
                 index[value] = (*seen, order.oms_key)
-        self._indexes[form] = index
-        return index
+        sizes = {len(value) for value in index} or {0}
+        self._indexes[form] = (index, (min(sizes), max(sizes)))
+        return self._indexes[form]

@@ -129,7 +129,21 @@ def learn_grammars(pairs: Iterable[SeedPair]) -> list[Grammar]:
                     for found in _placements(value, wanted):
                         grammar = grammars.setdefault((source, target), Grammar(source, target))
                         _record(grammar, found, pair.source_key)
+    for (source, target), grammar in grammars.items():
+        own = grammars.get((KEY, target))
+        if source != KEY and own is not None:
+            _share(own, grammar)
     return sorted(grammars.values(), key=lambda g: (g.source != KEY, g.source, g.target))
+
+
+def _share(own: Grammar, column: Grammar) -> None:
+    """A system quotes an order in its remarks as it writes its keys: same affixes, flags."""
+    for prefix in own.prefixes:
+        column.prefixes.setdefault(prefix, 0)
+    for suffix in own.suffixes:
+        column.suffixes.setdefault(suffix, 0)
+    column.is_folded |= own.is_folded
+    column.is_padded |= own.is_padded
 
 
 def _record(grammar: Grammar, found: _Placement, seed: str) -> None:

@@ -116,11 +116,10 @@ class Tally:
 
 def read_links(path: Path) -> Iterator[Link]:
     """The links of a LINKS.csv that ``oms link learn`` wrote."""
-    with read_rows(path, required=LINK_COLUMNS) as rows:
-        for row in rows:
-            pattern = row["pattern"]
-            candidates = parse_candidates(pattern)
-            yield Link(row["source_key"], row["oms_key"], 0.0, pattern, candidates)
+    with read_rows(path, required=LINK_COLUMNS) as table:
+        key, oms, pattern = (table.column(name) for name in ("source_key", "oms_key", "pattern"))
+        for row in table.rows:
+            yield Link(row[key], row[oms], 0.0, row[pattern], parse_candidates(row[pattern]))
 
 
 def summarise_links(path: Path, *, sample: int = 20) -> dict[str, Any]:

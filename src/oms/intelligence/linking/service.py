@@ -61,16 +61,18 @@ def learn_links(source: str, paths: LearnPaths, *, sample: int = _SAMPLE) -> dic
 
 
 def _read_orders(path: Path) -> list[KnownOrder]:
-    with read_rows(path, required=("oms_key", "external_id", "channel")) as rows:
-        orders = [KnownOrder(r["oms_key"], r["external_id"], r["channel"]) for r in rows]
+    with read_rows(path, required=("oms_key", "external_id", "channel")) as table:
+        at = [table.column(name) for name in ("oms_key", "external_id", "channel")]
+        orders = [KnownOrder(r[at[0]], r[at[1]], r[at[2]]) for r in table.rows]
     if not orders:
         raise LinkInputInvalid(f"{path.name} lists no known order", file=str(path))
     return orders
 
 
 def _read_pairs(path: Path, known: dict[str, KnownOrder]) -> dict[str, str]:
-    with read_rows(path, required=(SOURCE_KEY, "oms_key")) as rows:
-        seeds = {r[SOURCE_KEY]: r["oms_key"] for r in rows if r[SOURCE_KEY] and r["oms_key"]}
+    with read_rows(path, required=(SOURCE_KEY, "oms_key")) as table:
+        key, oms = table.column(SOURCE_KEY), table.column("oms_key")
+        seeds = {r[key]: r[oms] for r in table.rows if r[key] and r[oms]}
     if not seeds:
         raise LinkInputInvalid(f"{path.name} has no seed pair", file=str(path))
     unknown = sorted(o for o in set(seeds.values()) if o not in known)
@@ -86,11 +88,13 @@ def _read_pairs(path: Path, known: dict[str, KnownOrder]) -> dict[str, str]:
 def _seed_pairs(path: Path, seeds: dict[str, str], external: dict[str, str]) -> list[SeedPair]:
     """Each seed with its record's other columns (none when the records file lacks it)."""
     columns: dict[str, dict[str, str]] = {}
-    with read_rows(path, required=(SOURCE_KEY,)) as rows:
-        for row in rows:
-            key = row[SOURCE_KEY]
+    with read_rows(path, required=(SOURCE_KEY,)) as table:
+        at = table.column(SOURCE_KEY)
+        named = [(i, name) for i, name in enumerate(table.header) if i != at]
+        for row in table.rows:
+            key = row[at]
             if key in seeds and key not in columns:
-                columns[key] = {k: v for k, v in row.items() if k != SOURCE_KEY and v}
+                columns[key] = {name: row[i] for i, name in named if row[i]}
     return [
         SeedPair(key, oms_key, external[oms_key], columns.get(key, {}))
         for key, oms_key in seeds.items()
@@ -137,11 +141,13 @@ def _link_all(linker: Linker, paths: LearnPaths, seeds: dict[str, str], *, sampl
     review: list[tuple[str, str, str]] = []
     with (
         atomic_csv(paths.out, LINK_COLUMNS) as out,
-        read_rows(paths.records, required=(SOURCE_KEY,)) as rows,
+        read_rows(paths.records, required=(SOURCE_KEY,)) as table,
     ):
-        for row in rows:
-            key = row[SOURCE_KEY]
-            link = linker.link(key, row)
+        at = table.column(SOURCE_KEY)
+        used = [(name, table.column(name)) for name in linker.column_matchers]
+        for row in table.rows:
+            key = row[at]
+            link = linker.link(key, {name: row[i] for name, i in used})
             if key in seeds:
                 link = _seeded(link, seeds[key])
             tally.add(link)
