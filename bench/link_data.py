@@ -55,6 +55,7 @@ KINDS: dict[str, float] = {
     "exact": 0.11,
     "oms_key": 0.07,
     "shopify_prefix": 0.04,
+    "jd_prefix": 0.02,
     "shopify_dup_ab": 0.06,
     "sub_order": 0.12,
     "lower_case": 0.05,
@@ -71,6 +72,7 @@ LINKABLE = {
     "exact",
     "oms_key",
     "shopify_prefix",
+    "jd_prefix",
     "shopify_dup_ab",
     "sub_order",
     "lower_case",
@@ -221,7 +223,12 @@ class _Maker:
 
     def _shopify_prefix(self) -> Iterator[Record]:
         o = self._pick("shopify")
-        yield Record(f"shopify_{o.external_id}", "", o.oms_key, "")
+        prefix = "SHOPIFY_" if self.rng.random() < 0.3 else "shopify_"
+        yield Record(f"{prefix}{o.external_id}", "", o.oms_key, "")
+
+    def _jd_prefix(self) -> Iterator[Record]:
+        o = self._pick("jd")
+        yield Record(f"JD{o.external_id}", "", o.oms_key, "")
 
     def _shopify_dup_ab(self) -> Iterator[Record]:
         o = self._pick("shopify")
@@ -242,7 +249,8 @@ class _Maker:
 
     def _zero_padded(self) -> Iterator[Record]:
         o = self._pick("jd")
-        yield Record(o.external_id.zfill(16), "", o.oms_key, "")
+        sub = f"-{self.rng.randint(1, 3)}" if self.rng.random() < 0.25 else ""
+        yield Record(o.external_id.zfill(16) + sub, "", o.oms_key, "")
 
     def _waybill(self) -> str:
         return f"SF{self.rng.randrange(10**11, 10**13)}"
@@ -252,6 +260,8 @@ class _Maker:
         number = o.external_id
         if self.rng.random() < 0.2:  # the sub-order the parcel carries
             number = f"{number}-{self.rng.randint(1, 4)}"
+        if self.rng.random() < 0.1:  # typed by hand
+            number = number.lower()
         yield Record(self._waybill(), _remark(self.rng, [number]), o.oms_key, "")
 
     def _near_miss(self) -> Iterator[Record]:

@@ -1,10 +1,10 @@
 """Linking records with learned grammars: hash lookups of normalised key forms, no regex scan.
 
-Every grammar is compiled against one dict of the known orders' values in its normal form
-(lower case when it folds case, leading zeros gone when it pads), shared by grammars with the
-same form. A record's own key is tried first; only when no grammar on the key finds an order
-are its columns' key-like tokens tried, so an order number quoted in a remark never outvotes
-the record's own key. Two or more orders found at the same stage make the record ambiguous.
+Every grammar is compiled against one dict of the known orders' values in normal form (lower
+case, leading zeros gone), one dict per oms field, shared by the grammars on it. A record's own
+key is tried first; only when no grammar on the key finds an order are its columns' key-like
+tokens tried, so an order number quoted in a remark never outvotes the record's own key. Two or
+more orders found at the same stage make the record ambiguous.
 """
 
 from __future__ import annotations
@@ -56,67 +56,51 @@ Index = dict[str, str | tuple[str, ...]]
 
 @dataclass
 class Matcher:
-    """A grammar compiled for lookups: normalised prefixes and suffixes and its index."""
+    """One grammar's oms field: the index of that field's values, and the grammar's confidence."""
 
     grammar: Grammar
     index: Index
-    lengths: tuple[int, int]  # of the index's keys: shorter or longer values are no order
-    prefixes: list[str]
-    suffixes: list[Suffix]
     confidence: float = 1.0
-    names: dict[tuple[str, Suffix, bool], str] = field(default_factory=dict)
+    names: dict[tuple[str, str, bool], str] = field(default_factory=dict)
 
-    def collect(self, value: str, hits: dict[str, tuple[float, str]]) -> None:
-        """Add every order ``value`` names under this grammar to ``hits`` (oms key → match)."""
-        shortest, longest = self.lengths
-        if len(value) < shortest:
-            return
-        if self.grammar.is_folded:
-            value = value.lower()
-        is_padded, index = self.grammar.is_padded, self.index
-        for prefix in self.prefixes:
-            if prefix and not value.startswith(prefix):
-                continue
-            rest = value[len(prefix) :]
-            for suffix in self.suffixes:
-                core = suffix.strip(rest)
-                if core is None:
-                    continue
-                is_zeroed = is_padded and core[:1] == "0"
-                if is_zeroed:
-                    core = core.lstrip("0")
-                if not shortest <= len(core) <= longest:
-                    continue
-                found = index.get(core)
-                if found is not None:
-                    name = self._name(prefix, suffix, is_zeroed)
-                    for oms_key in (found,) if isinstance(found, str) else found:
-                        hits.setdefault(oms_key, (self.confidence, name))
-
-    def _name(self, prefix: str, suffix: Suffix, is_zeroed: bool) -> str:
-        key = (prefix, suffix, is_zeroed)
-        name = self.names.get(key)
-        if name is None:
+    def name(self, prefix: str, suffix: Suffix, is_zeroed: bool) -> str:
+        """The pattern a link reports: ``key: shopify_{external_id}_<x>``."""
+        key = (prefix, suffix.label, is_zeroed)
+        found = self.names.get(key)
+        if found is None:
             zeros = "0*" if is_zeroed else ""
-            name = f"{self.grammar.source}: {prefix}{zeros}{{{self.grammar.target}}}{suffix.label}"
-            self.names[key] = name
-        return name
+            grammar = self.grammar
+            found = f"{grammar.source}: {prefix}{zeros}{{{grammar.target}}}{suffix.label}"
+            self.names[key] = found
+        return found
 
 
 class Linker:
-    """Grammars compiled against the known orders; :meth:`link` decides one record."""
+    """Grammars compiled against the known orders; :meth:`link` decides one record.
+
+    The grammars of a source share their affixes (``patterns._share``), so a value's cores
+    (each prefix and suffix stripped, lower case, no leading zeros) are computed once and
+    looked up in every grammar's index.
+    """
 
     def __init__(self, grammars: Iterable[Grammar], orders: Iterable[KnownOrder]) -> None:
+        grammars = list(grammars)
         self._orders = list(orders)
-        self._indexes: dict[tuple[str, bool, bool], tuple[Index, tuple[int, int]]] = {}
+        self._indexes: dict[str, Index] = {}
         self.key_matchers: list[Matcher] = []
         self.column_matchers: dict[str, list[Matcher]] = {}
         for grammar in grammars:
-            matcher = self._compile(grammar)
+            matcher = Matcher(grammar, self._index(grammar.target))
             if grammar.source == KEY:
                 self.key_matchers.append(matcher)
             else:
                 self.column_matchers.setdefault(grammar.source, []).append(matcher)
+        prefixes = {p.lower() for g in grammars for p in g.prefixes}
+        self._prefixes = sorted(prefixes, key=len, reverse=True)
+        suffixes = {Suffix(s.kind, s.sep, s.text.lower()) for g in grammars for s in g.suffixes}
+        self._suffixes = sorted(suffixes, key=lambda s: (s.kind != "none", s.label))
+        sizes = {len(value) for index in self._indexes.values() for value in index} or {0}
+        self._lengths = min(sizes), max(sizes)
 
     @property
     def matchers(self) -> list[Matcher]:
@@ -135,16 +119,13 @@ class Linker:
     def link(self, source_key: str, columns: Mapping[str, str]) -> Link:
         """The one order this record names, or none (no order, or several: ambiguous)."""
         hits: dict[str, tuple[float, str]] = {}
-        for matcher in self.key_matchers:
-            matcher.collect(source_key, hits)
+        self.collect(source_key, self.key_matchers, hits)
         if not hits:
             for column, matchers in self.column_matchers.items():
                 text = columns.get(column)
-                if not text:
-                    continue
-                for token in TOKEN.findall(text):
-                    for matcher in matchers:
-                        matcher.collect(token, hits)
+                if text:
+                    for token in TOKEN.findall(text):
+                        self.collect(token, matchers, hits)
         if len(hits) == 1:
             ((oms_key, (confidence, name)),) = hits.items()
             return Link(source_key, oms_key, confidence, name, (oms_key,))
@@ -153,29 +134,44 @@ class Linker:
             return Link(source_key, "", 0.0, AMBIGUOUS + " | ".join(candidates), candidates)
         return Link(source_key, "", 0.0, "")
 
-    def _compile(self, grammar: Grammar) -> Matcher:
-        fold = grammar.is_folded
-        prefixes = sorted({p.lower() if fold else p for p in grammar.prefixes}, key=len)
-        suffixes = [
-            Suffix(s.kind, s.sep, s.text.lower()) if fold else s
-            for s in sorted(grammar.suffixes, key=lambda s: (s.kind != "none", s.label))
-        ]
-        index, lengths = self._index(grammar.target, fold=fold, pad=grammar.is_padded)
-        return Matcher(grammar, index, lengths, prefixes[::-1], suffixes)
+    def collect(
+        self, value: str, matchers: list[Matcher], hits: dict[str, tuple[float, str]]
+    ) -> None:
+        """Add every order ``value`` names under ``matchers`` to ``hits`` (oms key → match)."""
+        shortest, longest = self._lengths
+        if len(value) < shortest or not matchers:
+            return
+        value = value.lower()
+        for prefix in self._prefixes:
+            if prefix and not value.startswith(prefix):
+                continue
+            rest = value[len(prefix) :]
+            for suffix in self._suffixes:
+                core = suffix.strip(rest)
+                if core is None:
+                    continue
+                is_zeroed = core[:1] == "0"
+                if is_zeroed:
+                    core = core.lstrip("0")
+                if not shortest <= len(core) <= longest:
+                    continue
+                for matcher in matchers:
+                    found = matcher.index.get(core)
+                    if found is None:
+                        continue
+                    name = matcher.name(prefix, suffix, is_zeroed)
+                    for oms_key in (found,) if isinstance(found, str) else found:
+                        hits.setdefault(oms_key, (matcher.confidence, name))
 
-    def _index(self, target: str, *, fold: bool, pad: bool) -> tuple[Index, tuple[int, int]]:
-        form = (target, fold, pad)
-        if form in self._indexes:
-            return self._indexes[form]
+    def _index(self, target: str) -> Index:
+        if target in self._indexes:
+            return self._indexes[target]
         index: Index = {}
         for order in self._orders:
-            value = order.oms_key if target == "oms_key" else order.external_id
+            value = (order.oms_key if target == "oms_key" else order.external_id).lower()
+            value = value.lstrip("0")
             if not value:
                 continue
-            if fold:
-                value = value.lower()
-            if pad:
-                value = value.lstrip("0")
             seen = index.get(value)
             if seen is None:
                 index[value] = order.oms_key
@@ -184,6 +180,5 @@ class Linker:
                     index[value] = (seen, order.oms_key)
             elif order.oms_key not in seen:
                 index[value] = (*seen, order.oms_key)
-        sizes = {len(value) for value in index} or {0}
-        self._indexes[form] = (index, (min(sizes), max(sizes)))
-        return self._indexes[form]
+        self._indexes[target] = index
+        return index

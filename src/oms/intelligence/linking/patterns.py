@@ -7,6 +7,11 @@ prefix (``shopify_``), zero padding, a suffix generalised to its shape (``_a``/`
 suffix, ``-2`` → a sub-order number) and whether the case differs. One :class:`Grammar` per
 (source field, oms field) collects every prefix and suffix seen, so a prefix learned on one
 seed and a suffix learned on another combine; an exact lookup against the known keys decides.
+
+Case and leading zeros are normalised away in every grammar, seen in the seeds or not: no
+platform's order numbers differ only by them (ids are numbers; Youzan's ``E`` has one case),
+so a variant too rare to be among a few seeds still links. The grammar says whether the seeds
+showed them.
 """
 
 from __future__ import annotations
@@ -102,7 +107,7 @@ class Grammar:
         prefixes = " | ".join(repr(p) for p in sorted(self.prefixes)) or "''"
         suffixes = " | ".join(repr(s.label) for s in sorted(self.suffixes, key=_suffix_order))
         return f"{self.source} = [{prefixes}] {{{self.target}}} [{suffixes}]" + (
-            f" ({', '.join(flags)})" if flags else ""
+            f" (seeds: {', '.join(flags)})" if flags else ""
         )
 
 
@@ -129,21 +134,24 @@ def learn_grammars(pairs: Iterable[SeedPair]) -> list[Grammar]:
                     for found in _placements(value, wanted):
                         grammar = grammars.setdefault((source, target), Grammar(source, target))
                         _record(grammar, found, pair.source_key)
-    for (source, target), grammar in grammars.items():
-        own = grammars.get((KEY, target))
-        if source != KEY and own is not None:
-            _share(own, grammar)
+    _share(list(grammars.values()))
     return sorted(grammars.values(), key=lambda g: (g.source != KEY, g.source, g.target))
 
 
-def _share(own: Grammar, column: Grammar) -> None:
-    """A system quotes an order in its remarks as it writes its keys: same affixes, flags."""
-    for prefix in own.prefixes:
-        column.prefixes.setdefault(prefix, 0)
-    for suffix in own.suffixes:
-        column.suffixes.setdefault(suffix, 0)
-    column.is_folded |= own.is_folded
-    column.is_padded |= own.is_padded
+def _share(grammars: list[Grammar]) -> None:
+    """Every affix a source showed applies to all its grammars (count 0: not seen there).
+
+    A system writes its sub-order or duplicate mark the same way whichever number it carries,
+    and quotes an order in its remarks as it writes its keys; a seed set that shows
+    ``{external_id}-2`` but no ``{oms_key}-2`` should still link the second.
+    """
+    prefixes = {p for g in grammars for p in g.prefixes}
+    suffixes = {s for g in grammars for s in g.suffixes}
+    for grammar in grammars:
+        for prefix in prefixes:
+            grammar.prefixes.setdefault(prefix, 0)
+        for suffix in suffixes:
+            grammar.suffixes.setdefault(suffix, 0)
 
 
 def _record(grammar: Grammar, found: _Placement, seed: str) -> None:

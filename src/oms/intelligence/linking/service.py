@@ -107,7 +107,7 @@ def _validate(linker: Linker, pairs: list[SeedPair]) -> list[dict[str, Any]]:
     for matcher in linker.matchers:
         found = right = 0
         for pair in pairs:
-            hits = _hits(matcher, pair)
+            hits = _hits(linker, matcher, pair)
             found += bool(hits)
             right += hits == {pair.oms_key}
         if right * 2 <= found or right == 0:
@@ -126,13 +126,13 @@ def _validate(linker: Linker, pairs: list[SeedPair]) -> list[dict[str, Any]]:
     return learned
 
 
-def _hits(matcher: Matcher, pair: SeedPair) -> set[str]:
+def _hits(linker: Linker, matcher: Matcher, pair: SeedPair) -> set[str]:
     hits: dict[str, tuple[float, str]] = {}
     if matcher.grammar.source == KEY:
-        matcher.collect(pair.source_key, hits)
+        linker.collect(pair.source_key, [matcher], hits)
     else:
         for token in TOKEN.findall(pair.columns.get(matcher.grammar.source, "")):
-            matcher.collect(token, hits)
+            linker.collect(token, [matcher], hits)
     return set(hits)
 
 
