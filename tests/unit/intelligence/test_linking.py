@@ -50,7 +50,9 @@ def test_a_remark_column_teaches_a_grammar_on_that_column() -> None:
 
 
 def test_a_learned_suffix_links_other_sub_orders_and_other_orders() -> None:
-    linker = _linker(_pair("3987654321098765432-1", TAOBAO), _pair("shopify_5712345678901", SHOPIFY))
+    linker = _linker(
+        _pair("3987654321098765432-1", TAOBAO), _pair("shopify_5712345678901", SHOPIFY)
+    )
     link = linker.link("E20240501123045000123-7", {})
     assert (link.oms_key, link.pattern) == (YOUZAN.oms_key, "key: {external_id}-<n>")
     assert linker.link("SHOPIFY_5712345678901", {}).oms_key == SHOPIFY.oms_key
