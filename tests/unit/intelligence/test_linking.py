@@ -123,3 +123,15 @@ def test_the_tally_reports_merge_candidates_but_not_repeated_waybills() -> None:
         "records": 2,
         "coverage": 0.5,
     }
+
+
+def test_a_label_glued_to_the_number_in_a_remark_still_links() -> None:
+    linker = _linker(_pair("SF1", TAOBAO, remarks=f"tid={TAOBAO.external_id}"))
+    link = linker.link("SF2", {"remarks": f"寄件 OrderNo{JD.external_id}"})
+    assert link.oms_key == JD.oms_key
+
+
+def test_a_hash_before_an_order_name_is_part_of_no_key() -> None:
+    named = KnownOrder("240701000000070007", "#1001", "shopify")
+    linker = Linker(learn_grammars([SeedPair("#1001-1", named.oms_key, "#1001")]), [named])
+    assert linker.link("1001-2", {}).oms_key == named.oms_key

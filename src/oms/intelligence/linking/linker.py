@@ -9,10 +9,11 @@ more orders found at the same stage make the record ambiguous.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from oms.intelligence.linking.patterns import KEY, TOKEN, Grammar, Suffix
+from oms.intelligence.linking.patterns import KEY, TOKEN, Grammar, Suffix, normal
 
 __all__ = ["AMBIGUOUS", "KnownOrder", "Link", "Linker", "Matcher", "parse_candidates"]
 
@@ -126,6 +127,10 @@ class Linker:
                 if text:
                     for token in TOKEN.findall(text):
                         self.collect(token, matchers, hits)
+                        if token[0].isalpha():  # ``No12345``, ``tid12345``: a label glued on
+                            digits = token.lstrip(string.ascii_letters)
+                            if digits[:1].isdigit():
+                                self.collect(digits, matchers, hits)
         if len(hits) == 1:
             ((oms_key, (confidence, name)),) = hits.items()
             return Link(source_key, oms_key, confidence, name, (oms_key,))
@@ -150,10 +155,13 @@ class Linker:
                 core = suffix.strip(rest)
                 if core is None:
                     continue
+                if core[:1] == "#":
+                    core = core.lstrip("#")
                 is_zeroed = core[:1] == "0"
                 if is_zeroed:
                     core = core.lstrip("0")
-                if not shortest <= len(core) <= longest:
+                size = len(core)
+                if not shortest <= size <= longest:
                     continue
                 for matcher in matchers:
                     found = matcher.index.get(core)
@@ -164,12 +172,12 @@ class Linker:
                         hits.setdefault(oms_key, (matcher.confidence, name))
 
     def _index(self, target: str) -> Index:
+        """The known orders by ``target``'s normal form (a tuple where several share one)."""
         if target in self._indexes:
             return self._indexes[target]
         index: Index = {}
         for order in self._orders:
-            value = (order.oms_key if target == "oms_key" else order.external_id).lower()
-            value = value.lstrip("0")
+            value = normal(order.oms_key if target == "oms_key" else order.external_id)
             if not value:
                 continue
             seen = index.get(value)

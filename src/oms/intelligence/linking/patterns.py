@@ -28,6 +28,7 @@ __all__ = [
     "SeedPair",
     "Suffix",
     "learn_grammars",
+    "normal",
 ]
 
 KEY = "key"
@@ -40,6 +41,11 @@ TOKEN = re.compile(r"[0-9A-Za-z]+(?:[-_][0-9A-Za-z]+)*")
 """A key-like run in free text: ASCII letters and digits, joined by ``-`` or ``_``."""
 
 _MAX_LETTERS = 2  # ``_a``, ``_b``, ``-AB``: a duplicate entry's mark, never a word
+
+
+def normal(value: str) -> str:
+    """A key's normal form: lower case, without a leading ``#`` (``#1001``) or zeros."""
+    return value.lower().lstrip("#").lstrip("0")
 
 
 @dataclass(frozen=True)
