@@ -218,7 +218,8 @@ class _Maker:
         yield Record(o.external_id, "", o.oms_key, "")
 
     def _oms_key(self) -> Iterator[Record]:
-        o = self.rng.choice(self.orders[: -2 * len(self.shared)])
+        # The orders before the shared-number pairs (one oms key each, never ambiguous).
+        o = self.orders[self.rng.randrange(len(self.orders) - 2 * len(self.shared))]
         yield Record(o.oms_key, "", o.oms_key, "")
 
     def _shopify_prefix(self) -> Iterator[Record]:
