@@ -1,0 +1,1 @@
+"""Order intelligence: one order across every system, health, alerts and BI feeds."""
