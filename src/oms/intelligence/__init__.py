@@ -1,0 +1,1 @@
+"""Order intelligence: cross-system links, KPI cube, anomaly alerts with their root cause."""

@@ -1,0 +1,134 @@
+"""Cells of the cube (one or more attributes fixed), their excess and its significance.
+
+A cell's refunds are Poisson around its expected refunds when nothing is wrong; the one-sided
+log-likelihood ratio ``a·ln(a/e) − (a − e)`` scores a rise (Kulldorff's scan statistic), and
+``P(A ≥ a) ≤ exp(−llr)`` (Chernoff), so a cell among ``m`` tested is significant at ``alpha``
+when ``llr ≥ ln(m / alpha)``: a Bonferroni bound that holds however sparse the cells are.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from oms.intelligence.rca.cube import Cube, Floats, Ints
+
+__all__ = [
+    "ALPHA",
+    "MIN_EXCESS",
+    "Cause",
+    "Cells",
+    "Mask",
+    "cause_mask",
+    "group",
+    "group_sums",
+    "llr",
+    "significant",
+    "threshold",
+]
+
+Mask = npt.NDArray[np.bool_]
+
+ALPHA = 0.01
+# A cause explains at least this many refunds beyond the expected ones.
+MIN_EXCESS = 3.0
+# Cuboids wider than this many cells are grouped by sorting instead of by counting.
+_DENSE_CELLS = 4_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    """A cell named by its attributes, e.g. ``{"sku": "A-1", "outlet": "SH-03"}``."""
+
+    attributes: Mapping[str, str]
+    method: str
+
+    def key(self) -> frozenset[tuple[str, str]]:
+        """The attributes as a set, to compare causes."""
+        return frozenset(self.attributes.items())
+
+
+@dataclass(frozen=True, slots=True)
+class Cells:
+    """The non-empty cells of one cuboid: each one's codes, actual and expected counts."""
+
+    dims: tuple[str, ...]
+    codes: Mapping[str, Ints]
+    actual: Floats
+    expected: Floats
+    denominator: Floats
+
+    def __len__(self) -> int:
+        return len(self.actual)
+
+    def attributes(self, cube: Cube, index: int) -> dict[str, str]:
+        """The attributes of cell ``index``."""
+        return {d: cube.labels[d][int(self.codes[d][index])] for d in self.dims}
+
+
+def llr(actual: Floats | float, expected: Floats | float) -> Floats:
+    """The one-sided Poisson log-likelihood ratio of a rise (0 where there is none)."""
+    a = np.asarray(actual, dtype=np.float64)
+    e = np.maximum(np.asarray(expected, dtype=np.float64), 1e-9)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = np.where(a > 0, a * np.log(np.maximum(a, 1e-300) / e), 0.0) - (a - e)
+    return np.where(a > e, score, 0.0)
+
+
+def threshold(tested: int, alpha: float = ALPHA) -> float:
+    """The LLR a cell needs when ``tested`` cells were looked at."""
+    return math.log(max(tested, 1) / alpha)
+
+
+def significant(actual: float, expected: float, tested: int, *, alpha: float = ALPHA) -> bool:
+    """Is the rise of this cell beyond chance and beyond a handful of refunds?"""
+    if actual - expected < MIN_EXCESS:
+        return False
+    return float(llr(actual, expected)) >= threshold(tested, alpha)
+
+
+def group(cube: Cube, dims: Sequence[str], mask: Mask | None = None) -> Cells:
+    """Sum the leaves (those in ``mask``) by the values of ``dims``."""
+    codes, totals = group_sums(cube, dims, [cube.actual, cube.expected, cube.denominator], mask)
+    return Cells(tuple(dims), codes, totals[0], totals[1], totals[2])
+
+
+def group_sums(
+    cube: Cube, dims: Sequence[str], sums: Sequence[Floats], mask: Mask | None = None
+) -> tuple[dict[str, Ints], list[Floats]]:
+    """Sum per-leaf ``sums`` (of the leaves in ``mask``) by the values of ``dims``: the
+    non-empty cells' codes and each sum per cell."""
+    codes = [cube.codes[d] if mask is None else cube.codes[d][mask] for d in dims]
+    values = [s if mask is None else s[mask] for s in sums]
+    key = np.zeros(len(values[0]), dtype=np.int64)
+    width = 1
+    for d, c in zip(dims, codes, strict=True):
+        key = key * cube.cardinality(d) + c
+        width *= cube.cardinality(d)
+    if width <= _DENSE_CELLS:
+        present = np.flatnonzero(np.bincount(key, minlength=width))
+        totals = [np.bincount(key, weights=v, minlength=width)[present] for v in values]
+    else:
+        present, inverse = np.unique(key, return_inverse=True)
+        totals = [np.bincount(inverse, weights=v, minlength=len(present)) for v in values]
+    cell_codes: dict[str, Ints] = {}
+    rest = present
+    for d in reversed(dims):
+        rest, cell_codes[d] = np.divmod(rest, cube.cardinality(d))
+    return cell_codes, totals
+
+
+def cause_mask(cube: Cube, attributes: Mapping[str, str], within: Mask | None = None) -> Mask:
+    """The leaves of the cell the attributes name (within ``within``)."""
+    mask = np.ones(len(cube.actual), dtype=bool) if within is None else within.copy()
+    for d, value in attributes.items():
+        try:
+            code = cube.labels[d].index(value)
+        except ValueError:
+            return np.zeros(len(cube.actual), dtype=bool)
+        mask &= cube.codes[d] == code
+    return mask
