@@ -3,9 +3,9 @@
 Run ``python -m bench.rca_bench [--cases N] [--seed S]``. A seeded generator builds a shop in
 the shape of a Chinese multi-channel merchant (5 channels, 2,000 SKUs in 40 categories with
 Zipf popularity, 300 courier outlets in 30 provinces served by 6 carriers), gives every leaf
-(channel × SKU × outlet) a refund rate (category base rate times channel, SKU and outlet
+(channel x SKU x outlet) a refund rate (category base rate times channel, SKU and outlet
 factors), draws a 7-day baseline and one current day with Poisson orders and binomial refunds,
-and plants causes in the current day: one SKU, one outlet, channel × SKU, SKU × outlet, or two
+and plants causes in the current day: one SKU, one outlet, channel x SKU, SKU x outlet, or two
 independent causes of those kinds, each multiplying its cell's refund rate by 2-4 on a cell
 with at least 0.05 % of the day's orders. The generator knows nothing of the method: it only
 writes the two tables the ``oms analytics rca`` contract reads.
@@ -29,7 +29,7 @@ import pyarrow as pa
 from oms.intelligence.rca.cube import Measure
 from oms.intelligence.rca.localise import localise_tables
 
-KINDS = ("sku", "outlet", "channel×sku", "sku×outlet", "two causes")
+KINDS = ("sku", "outlet", "channelxsku", "skuxoutlet", "two causes")
 SINGLE = KINDS[:4]
 HIGH, LOW = 2_000_000, 200_000
 F1_TARGET, SECONDS_TARGET = 0.9, 1.0
@@ -90,13 +90,13 @@ def plant(rng: np.random.Generator, shop: Shop, kind: str, taken: set[str]) -> l
     volume = {
         "sku": shop.volume.sum(axis=(0, 2)),
         "outlet": shop.volume.sum(axis=(0, 1)),
-        "channel×sku": shop.volume.sum(axis=2),
-        "sku×outlet": shop.volume.sum(axis=0),
+        "channelxsku": shop.volume.sum(axis=2),
+        "skuxoutlet": shop.volume.sum(axis=0),
     }[kind]
     while True:
         flat = rng.choice(np.flatnonzero(volume.ravel() >= MIN_CAUSE_SHARE))
         cell = np.unravel_index(flat, volume.shape)
-        names = {"sku": ["sku"], "outlet": ["outlet"], "channel×sku": ["channel", "sku"]}
+        names = {"sku": ["sku"], "outlet": ["outlet"], "channelxsku": ["channel", "sku"]}
         dims = names.get(kind, ["sku", "outlet"])
         attributes = {d: _label(d, int(i)) for d, i in zip(dims, cell, strict=True)}
         values = {v for d, v in attributes.items() if d != "channel"}

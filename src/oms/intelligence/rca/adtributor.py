@@ -1,12 +1,12 @@
 """R-Adtributor (Persson & Rudis, 2018) on the ratio cube, made robust to sparse cells.
 
 Adtributor (Bhagwan et al., NSDI 2014) explains a change of a measure dimension by dimension:
-each value's *explanatory power* is its share of the change, its *surprise* the Jensen–Shannon
+each value's *explanatory power* is its share of the change, its *surprise* the Jensen-Shannon
 divergence between its expected and actual share; a dimension's explanation is the few most
 surprising values that together explain most of the change, and the most surprising dimension
 wins. For a ratio (refunds/orders) with the orders taken as they came, a value's explanatory
 power reduces to its share of the excess refunds. The revised algorithm recurses into each
-chosen value over the remaining dimensions, so a cause may be a combination (channel × SKU).
+chosen value over the remaining dimensions, so a cause may be a combination (channel x SKU).
 
 Robust here means: a value takes part only when its rise is significant (Poisson LLR with a
 Bonferroni bound over every value looked at), and a recursion refines a value into its
@@ -51,10 +51,9 @@ def r_adtributor(cube: Cube, within: Mask | None = None) -> list[dict[str, str]]
 
 
 def _explain(cube: Cube, mask: Mask, dims: Sequence[str], *, depth: int) -> list[dict[str, str]]:
-    actual, expected = float(cube.actual[mask].sum()), float(cube.expected[mask].sum())
-    excess = actual - expected
-    if excess < MIN_EXCESS or not dims:
+    if not dims or not mask.any():
         return []
+    actual, expected = float(cube.actual[mask].sum()), float(cube.expected[mask].sum())
     per_dim = {d: group(cube, (d,), mask) for d in dims}
     level = threshold(sum(len(c) for c in per_dim.values()))
     best: tuple[float, str, list[int]] | None = None
@@ -75,13 +74,18 @@ def _explain(cube: Cube, mask: Mask, dims: Sequence[str], *, depth: int) -> list
 def _explanation(
     cells: Cells, actual: float, expected: float, level: float
 ) -> tuple[list[int], float]:
-    """The most surprising significant values explaining most of the excess, and their surprise."""
-    excess = actual - expected
-    power = (cells.actual - cells.expected) / excess
+    """The most surprising significant values explaining most of the excess, and their surprise.
+
+    The excess is that of the values that rise significantly, not the net change of the whole:
+    noise elsewhere (or a fall) may cancel a real rise in the total, and the rise is still
+    there to explain.
+    """
+    excess = cells.actual - cells.expected
+    rising = (llr(cells.actual, cells.expected) >= level) & (excess >= MIN_EXCESS)
+    if not rising.any():
+        return [], 0.0
+    power = excess / float(excess[rising].sum())
     surprise = _surprise(cells.expected / max(expected, 1e-9), cells.actual / max(actual, 1e-9))
-    rising = (llr(cells.actual, cells.expected) >= level) & (
-        cells.actual - cells.expected >= MIN_EXCESS
-    )
     candidates = np.flatnonzero(rising & (power >= _T_EEP))
     chosen: list[int] = []
     explained = 0.0
@@ -102,9 +106,7 @@ def _refine(
         return [attributes]
     fixed = set(attributes)
     rest_dims = [
-        d
-        for d in dims
-        if d not in fixed and not any((f, d) in cube.determines for f in fixed)
+        d for d in dims if d not in fixed and not any((f, d) in cube.determines for f in fixed)
     ]
     children = _explain(cube, inside, rest_dims, depth=depth + 1)
     if not children:
@@ -119,7 +121,7 @@ def _refine(
 
 
 def _surprise(p: Floats, q: Floats) -> Floats:
-    """Jensen–Shannon divergence of each value's expected share ``p`` and actual share ``q``."""
+    """Jensen-Shannon divergence of each value's expected share ``p`` and actual share ``q``."""
     m = (p + q) / 2
     with np.errstate(divide="ignore", invalid="ignore"):
         left = np.where(p > 0, p * np.log(np.where(p > 0, p, 1) / m), 0.0)

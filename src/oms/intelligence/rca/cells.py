@@ -1,8 +1,8 @@
 """Cells of the cube (one or more attributes fixed), their excess and its significance.
 
 A cell's refunds are Poisson around its expected refunds when nothing is wrong; the one-sided
-log-likelihood ratio ``a·ln(a/e) − (a − e)`` scores a rise (Kulldorff's scan statistic), and
-``P(A ≥ a) ≤ exp(−llr)`` (Chernoff), so a cell among ``m`` tested is significant at ``alpha``
+log-likelihood ratio ``a·ln(a/e) - (a - e)`` scores a rise (Kulldorff's scan statistic), and
+``P(A ≥ a) ≤ exp(-llr)`` (Chernoff), so a cell among ``m`` tested is significant at ``alpha``
 when ``llr ≥ ln(m / alpha)``: a Bonferroni bound that holds however sparse the cells are.
 """
 
@@ -20,7 +20,6 @@ from oms.intelligence.rca.cube import Cube, Floats, Ints
 __all__ = [
     "ALPHA",
     "MIN_EXCESS",
-    "Cause",
     "Cells",
     "Mask",
     "cause_mask",
@@ -38,18 +37,8 @@ ALPHA = 0.01
 MIN_EXCESS = 3.0
 # Cuboids wider than this many cells are grouped by sorting instead of by counting.
 _DENSE_CELLS = 4_000_000
-
-
-@dataclass(frozen=True, slots=True)
-class Cause:
-    """A cell named by its attributes, e.g. ``{"sku": "A-1", "outlet": "SH-03"}``."""
-
-    attributes: Mapping[str, str]
-    method: str
-
-    def key(self) -> frozenset[tuple[str, str]]:
-        """The attributes as a set, to compare causes."""
-        return frozenset(self.attributes.items())
+# A mask with more than 1/_GATHER_SHARE of the leaves is applied by zeroing, not gathering.
+_GATHER_SHARE = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,21 +89,34 @@ def group(cube: Cube, dims: Sequence[str], mask: Mask | None = None) -> Cells:
 def group_sums(
     cube: Cube, dims: Sequence[str], sums: Sequence[Floats], mask: Mask | None = None
 ) -> tuple[dict[str, Ints], list[Floats]]:
-    """Sum per-leaf ``sums`` (of the leaves in ``mask``) by the values of ``dims``: the
-    non-empty cells' codes and each sum per cell."""
-    codes = [cube.codes[d] if mask is None else cube.codes[d][mask] for d in dims]
-    values = [s if mask is None else s[mask] for s in sums]
-    key = np.zeros(len(values[0]), dtype=np.int64)
-    width = 1
-    for d, c in zip(dims, codes, strict=True):
+    """Sum per-leaf ``sums`` (of the leaves in ``mask``) by the values of ``dims``: the codes
+    of the cells where some sum is not zero, and each sum per cell."""
+    codes: list[Ints] = [cube.codes[d] for d in dims]
+    values = list(sums)
+    if mask is not None:
+        if mask.sum() * _GATHER_SHARE > len(mask):
+            # Most leaves are in: zeroing the others is cheaper than gathering these.
+            values = [np.where(mask, v, 0.0) for v in values]
+        else:
+            codes, values = [c[mask] for c in codes], [v[mask] for v in values]
+    key = codes[0]
+    width = cube.cardinality(dims[0])
+    for d, c in zip(dims[1:], codes[1:], strict=True):
         key = key * cube.cardinality(d) + c
         width *= cube.cardinality(d)
     if width <= _DENSE_CELLS:
-        present = np.flatnonzero(np.bincount(key, minlength=width))
-        totals = [np.bincount(key, weights=v, minlength=width)[present] for v in values]
+        full = [
+            np.bincount(key, weights=v, minlength=width).astype(np.float64, copy=False)
+            for v in values
+        ]
+        present = np.flatnonzero(np.logical_or.reduce([t != 0 for t in full]))
+        totals = [t[present] for t in full]
     else:
         present, inverse = np.unique(key, return_inverse=True)
-        totals = [np.bincount(inverse, weights=v, minlength=len(present)) for v in values]
+        totals = [
+            np.bincount(inverse, weights=v, minlength=len(present)).astype(np.float64, copy=False)
+            for v in values
+        ]
     cell_codes: dict[str, Ints] = {}
     rest = present
     for d in reversed(dims):

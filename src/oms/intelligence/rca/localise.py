@@ -126,7 +126,9 @@ def _settle(cube: Cube, proposals: list[_Proposal]) -> list[_Proposal]:
 
 def _accept(cube: Cube, proposals: list[_Proposal], tested: int) -> list[tuple[_Proposal, Mask]]:
     """Strongest first; each must still rise on the leaves the earlier ones leave."""
-    strength = [float(llr(cube.actual[p.mask].sum(), cube.expected[p.mask].sum())) for p in proposals]
+    strength = [
+        float(llr(cube.actual[p.mask].sum(), cube.expected[p.mask].sum())) for p in proposals
+    ]
     active = np.ones(len(cube.actual), dtype=bool)
     accepted: list[tuple[_Proposal, Mask]] = []
     for index in np.argsort(strength, kind="stable")[::-1]:

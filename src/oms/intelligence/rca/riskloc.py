@@ -7,7 +7,7 @@ cell of one or two attributes) a risk score: how purely abnormal its leaves are 
 of the abnormal excess it covers. The riskiest significant element is a cause; its leaves are
 taken out and the search runs again, so independent causes are found one after the other.
 
-Here a leaf's deviation is its excess refunds in standard deviations, ``(a − e)/√e``, which
+Here a leaf's deviation is its excess refunds in standard deviations, ``(a - e)/√e``, which
 only means something for leaves with enough expected refunds: sparser leaves take no part in
 the split or the scores (a diffuse cause over sparse leaves is R-Adtributor's to find), but
 every leaf counts when a chosen element's rise is tested.
@@ -15,6 +15,7 @@ every leaf counts when a chosen element's rise is tested.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import combinations
 
 import numpy as np
@@ -35,50 +36,90 @@ _MAX_CAUSES = 5
 def riskloc(cube: Cube, *, tested: int) -> list[dict[str, str]]:
     """The causes RiskLoc names, one after the other; ``tested`` sets the Bonferroni bound."""
     active = np.ones(len(cube.actual), dtype=bool)
-    dense = cube.expected >= MIN_EXPECTED
-    deviation = np.zeros(len(cube.actual))
-    deviation[dense] = (cube.actual[dense] - cube.expected[dense]) / np.sqrt(cube.expected[dense])
     causes: list[dict[str, str]] = []
     while len(causes) < _MAX_CAUSES:
-        found = _riskiest(cube, active & dense, deviation, tested=tested, active=active)
-        if found is None:
+        best: tuple[float, dict[str, str]] | None = None
+        for leaves in _leaf_sets(cube, active):
+            found = _riskiest(leaves)
+            if found is None or (best is not None and found[0] <= best[0]):
+                continue
+            inside = cause_mask(cube, found[1], active)
+            actual, expected = float(cube.actual[inside].sum()), float(cube.expected[inside].sum())
+            if significant(actual, expected, tested):
+                best = found
+        if best is None:
             break
-        causes.append(found)
-        active &= ~cause_mask(cube, found)
+        causes.append(best[1])
+        active &= ~cause_mask(cube, best[1])
     return causes
 
 
-def _riskiest(
-    cube: Cube, scored: Mask, deviation: Floats, *, tested: int, active: Mask
-) -> dict[str, str] | None:
+def _leaf_sets(cube: Cube, active: Mask) -> list[Cube]:
+    """The leaves, and the cells of every pair of independent dimensions taken as leaves.
+
+    A leaf of the full cube is often too sparse to have a deviation of its own; the cells of
+    a pair (SKU x outlet over every channel) pool it with its siblings, so a cause confined to
+    a pair is scored on leaves with enough expected refunds.
+    """
+    sets = [
+        replace(
+            cube,
+            codes={d: c[active] for d, c in cube.codes.items()},
+            actual=cube.actual[active],
+            expected=cube.expected[active],
+            denominator=cube.denominator[active],
+        )
+    ]
+    for pair in combinations(cube.independent(), 2):
+        sums = [cube.actual, cube.expected, cube.denominator]
+        codes, (actual, expected, denominator) = group_sums(cube, pair, sums, active)
+        sets.append(
+            replace(
+                cube,
+                dims=pair,
+                codes=codes,
+                actual=actual,
+                expected=expected,
+                denominator=denominator,
+                determines=frozenset(),
+            )
+        )
+    return sets
+
+
+def _riskiest(leaves: Cube) -> tuple[float, dict[str, str]] | None:
+    """The riskiest element of these leaves, with its risk, if any leaf is abnormal."""
+    scored = leaves.expected >= MIN_EXPECTED
     if not scored.any():
         return None
+    deviation = np.zeros(len(leaves.actual))
+    deviation[scored] = (leaves.actual[scored] - leaves.expected[scored]) / np.sqrt(
+        leaves.expected[scored]
+    )
     cutoff = max(-float(deviation[scored].min()), _MIN_CUTOFF)
     abnormal = scored & (deviation > cutoff)
     if not abnormal.any():
         return None
-    excess = np.where(abnormal, cube.actual - cube.expected, 0.0)
+    excess = np.where(abnormal, leaves.actual - leaves.expected, 0.0)
     total_excess = float(excess.sum())
     weight = np.where(abnormal, deviation, -np.abs(deviation))
     best: tuple[float, dict[str, str]] | None = None
-    for dims in _elements(cube):
-        risk, attributes = _best_element(cube, dims, scored, weight, excess, total_excess)
-        if attributes is None or (best is not None and risk <= best[0]):
-            continue
-        inside = cause_mask(cube, attributes, active)
-        if significant(float(cube.actual[inside].sum()), float(cube.expected[inside].sum()), tested):
+    for dims in _elements(leaves):
+        risk, attributes = _best_element(leaves, dims, scored, weight, excess, total_excess)
+        if attributes is not None and (best is None or risk > best[0]):
             best = (risk, attributes)
-    return None if best is None else best[1]
+    return best
 
 
 def _elements(cube: Cube) -> list[tuple[str, ...]]:
     """The cuboids searched: every dimension, then every pair not tied by a dependency."""
-    pairs = [
+    singles: list[tuple[str, ...]] = [(d,) for d in cube.dims]
+    pairs: list[tuple[str, ...]] = [
         (a, b)
         for a, b in combinations(cube.dims, 2)
         if (a, b) not in cube.determines and (b, a) not in cube.determines
     ]
-    return [(d,) for d in cube.dims] + pairs
+    return singles + pairs
 
 
 def _best_element(
