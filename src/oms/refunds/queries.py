@@ -23,8 +23,8 @@ __all__ = [
     "list_refunded",
     "list_refunds",
     "refund_out",
-    "refunds_requested",
     "refunded_amount",
+    "refunds_requested",
     "review_queue",
     "waiting_by_group",
 ]

@@ -38,20 +38,23 @@ def riskloc(cube: Cube, *, tested: int) -> list[dict[str, str]]:
     active = np.ones(len(cube.actual), dtype=bool)
     causes: list[dict[str, str]] = []
     while len(causes) < _MAX_CAUSES:
-        best: tuple[float, dict[str, str]] | None = None
-        for leaves in _leaf_sets(cube, active):
-            found = _riskiest(leaves)
-            if found is None or (best is not None and found[0] <= best[0]):
-                continue
-            inside = cause_mask(cube, found[1], active)
-            actual, expected = float(cube.actual[inside].sum()), float(cube.expected[inside].sum())
-            if significant(actual, expected, tested):
-                best = found
-        if best is None:
+        found = _first_significant(cube, active, tested)
+        if found is None:
             break
-        causes.append(best[1])
-        active &= ~cause_mask(cube, best[1])
+        causes.append(found)
+        active &= ~cause_mask(cube, found)
     return causes
+
+
+def _first_significant(cube: Cube, active: Mask, tested: int) -> dict[str, str] | None:
+    """The riskiest element of any leaf set whose rise is significant over every leaf."""
+    ranked = [found for leaves in _leaf_sets(cube, active) for found in _ranked(leaves)]
+    for _, attributes in sorted(ranked, key=lambda found: -found[0]):
+        inside = cause_mask(cube, attributes, active)
+        actual, expected = float(cube.actual[inside].sum()), float(cube.expected[inside].sum())
+        if significant(actual, expected, tested):
+            return attributes
+    return None
 
 
 def _leaf_sets(cube: Cube, active: Mask) -> list[Cube]:
@@ -87,11 +90,12 @@ def _leaf_sets(cube: Cube, active: Mask) -> list[Cube]:
     return sets
 
 
-def _riskiest(leaves: Cube) -> tuple[float, dict[str, str]] | None:
-    """The riskiest element of these leaves, with its risk, if any leaf is abnormal."""
+def _ranked(leaves: Cube) -> list[tuple[float, dict[str, str]]]:
+    """The riskiest element of each cuboid of these leaves, with its risk (none when no leaf
+    is abnormal)."""
     scored = leaves.expected >= MIN_EXPECTED
     if not scored.any():
-        return None
+        return []
     deviation = np.zeros(len(leaves.actual))
     deviation[scored] = (leaves.actual[scored] - leaves.expected[scored]) / np.sqrt(
         leaves.expected[scored]
@@ -99,16 +103,16 @@ def _riskiest(leaves: Cube) -> tuple[float, dict[str, str]] | None:
     cutoff = max(-float(deviation[scored].min()), _MIN_CUTOFF)
     abnormal = scored & (deviation > cutoff)
     if not abnormal.any():
-        return None
+        return []
     excess = np.where(abnormal, leaves.actual - leaves.expected, 0.0)
     total_excess = float(excess.sum())
     weight = np.where(abnormal, deviation, -np.abs(deviation))
-    best: tuple[float, dict[str, str]] | None = None
+    ranked: list[tuple[float, dict[str, str]]] = []
     for dims in _elements(leaves):
         risk, attributes = _best_element(leaves, dims, scored, weight, excess, total_excess)
-        if attributes is not None and (best is None or risk > best[0]):
-            best = (risk, attributes)
-    return best
+        if attributes is not None:
+            ranked.append((risk, attributes))
+    return ranked
 
 
 def _elements(cube: Cube) -> list[tuple[str, ...]]:
