@@ -511,7 +511,7 @@ def paid_sku_counts(
     db: Database, tenant_id: str, *, paid_from: datetime, paid_to: datetime
 ) -> list[SkuCount]:
     """Orders paid in [from, to) by channel and SKU (for refund-rate analytics)."""
-    window = [Order.paid_at >= paid_from, Order.paid_at < paid_to]
+    window: list[ColumnElement[bool]] = [Order.paid_at >= paid_from, Order.paid_at < paid_to]
     with db.reader() as session:
         return _sku_counts(session, tenant_id, window)
 
@@ -522,7 +522,7 @@ def order_sku_counts(db: Database, tenant_id: str, order_ids: Sequence[str]) -> 
     ids = sorted(set(order_ids))
     with db.reader() as session:
         for start in range(0, len(ids), _ID_BATCH):
-            batch = [Order.id.in_(ids[start : start + _ID_BATCH])]
+            batch: list[ColumnElement[bool]] = [Order.id.in_(ids[start : start + _ID_BATCH])]
             for row in _sku_counts(session, tenant_id, batch):
                 key = (row.channel, row.sku)
                 totals[key] = totals.get(key, 0) + row.orders

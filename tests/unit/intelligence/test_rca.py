@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -24,7 +25,7 @@ OUTLETS = [f"O{i:02d}" for i in range(8)]
 
 
 def _leaves(
-    *, orders: int, rate: float, lifts: list[tuple[dict[str, str], float]] = ()
+    *, orders: int, rate: float, lifts: Sequence[tuple[dict[str, str], float]] = ()
 ) -> pa.Table:
     """Every channel x SKU x outlet with ``orders`` orders and exactly rate x orders refunds
     (times each lift whose attributes the leaf has): no noise, so the truth is known."""
