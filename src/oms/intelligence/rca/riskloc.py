@@ -64,13 +64,15 @@ def _leaf_sets(cube: Cube, active: Mask) -> list[Cube]:
     a pair (SKU x outlet over every channel) pool it with its siblings, so a cause confined to
     a pair is scored on leaves with enough expected refunds.
     """
+    # Only leaves with enough expected refunds are scored, so only they are kept.
+    kept = active & (cube.expected >= MIN_EXPECTED)
     sets = [
         replace(
             cube,
-            codes={d: c[active] for d, c in cube.codes.items()},
-            actual=cube.actual[active],
-            expected=cube.expected[active],
-            denominator=cube.denominator[active],
+            codes={d: c[kept] for d, c in cube.codes.items()},
+            actual=cube.actual[kept],
+            expected=cube.expected[kept],
+            denominator=cube.denominator[kept],
         )
     ]
     for pair in combinations(cube.independent(), 2):
