@@ -24,6 +24,7 @@ from oms.core.uow import Database
 from oms.finance.cli import finance_app
 from oms.fulfilment.tracking.cli import tracking_app
 from oms.intelligence.linking.cli import link_app
+from oms.intelligence.rca.cli import analytics_app
 from oms.inventory.cli import stock_app
 from oms.payments.cli import payments_app
 from oms.vouchers.cli import vouchers_app
@@ -50,6 +51,7 @@ app.add_typer(alerts_app, name="alerts")
 app.add_typer(finance_app, name="finance")
 app.add_typer(vouchers_app, name="vouchers")
 app.add_typer(link_app, name="link")
+app.add_typer(analytics_app, name="analytics")
 
 DEMO_CREDENTIALS = Path("var/demo-credentials.json")
 

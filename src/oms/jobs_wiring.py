@@ -13,6 +13,7 @@ from oms.core.jobs import JobRegistry, purge_expired_idempotency_keys
 from oms.finance.pulls import jobs as finance_pulls_jobs
 from oms.fulfilment.planning import jobs as planning_jobs
 from oms.fulfilment.tracking import jobs as tracking_jobs
+from oms.intelligence.rca import alerting as rca_alerting
 from oms.inventory import jobs as inventory_jobs
 from oms.inventory import queries as inventory_queries
 from oms.orders import jobs as orders_jobs
@@ -48,4 +49,5 @@ def build_registry(
     finance_pulls_jobs.register(registry)
     tracking_jobs.register(registry, settings)
     planning_jobs.register(registry)
+    rca_alerting.register(registry)
     return registry

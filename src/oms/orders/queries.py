@@ -36,6 +36,7 @@ __all__ = [
     "ListedOrders",
     "OrderFilter",
     "OrderReference",
+    "SkuCount",
     "buyer_orders",
     "count_by_status",
     "find_by_order_no",
@@ -45,7 +46,10 @@ __all__ = [
     "order_out",
     "order_references",
     "order_reservations",
+    "order_sku_counts",
     "order_timeline",
+    "paid_by_channel",
+    "paid_sku_counts",
     "timeline_page",
 ]
 
@@ -488,3 +492,66 @@ def order_references(
                     r.id, r.order_no, r.channel, r.external_id, r.buyer_name
                 )
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class SkuCount:
+    """How many orders of a channel hold a SKU (an order with two SKUs counts for each)."""
+
+    channel: str
+    sku: str
+    orders: int
+
+
+# Orders whose lines are summed per statement when counting given orders.
+_ID_BATCH = 1000
+
+
+def paid_sku_counts(
+    db: Database, tenant_id: str, *, paid_from: datetime, paid_to: datetime
+) -> list[SkuCount]:
+    """Orders paid in [from, to) by channel and SKU (for refund-rate analytics)."""
+    window: list[ColumnElement[bool]] = [Order.paid_at >= paid_from, Order.paid_at < paid_to]
+    with db.reader() as session:
+        return _sku_counts(session, tenant_id, window)
+
+
+def order_sku_counts(db: Database, tenant_id: str, order_ids: Sequence[str]) -> list[SkuCount]:
+    """The given orders by channel and SKU (e.g. the orders refunds were asked for)."""
+    totals: dict[tuple[str, str], int] = {}
+    ids = sorted(set(order_ids))
+    with db.reader() as session:
+        for start in range(0, len(ids), _ID_BATCH):
+            batch: list[ColumnElement[bool]] = [Order.id.in_(ids[start : start + _ID_BATCH])]
+            for row in _sku_counts(session, tenant_id, batch):
+                key = (row.channel, row.sku)
+                totals[key] = totals.get(key, 0) + row.orders
+    return [SkuCount(c, sku, n) for (c, sku), n in sorted(totals.items())]
+
+
+def paid_by_channel(
+    db: Database, tenant_id: str, *, paid_from: datetime, paid_to: datetime
+) -> dict[str, int]:
+    """How many orders each channel had paid in [from, to)."""
+    stmt = (
+        select(Order.channel, func.count())
+        .where(Order.tenant_id == tenant_id, Order.paid_at >= paid_from, Order.paid_at < paid_to)
+        .group_by(Order.channel)
+    )
+    with db.reader() as session:
+        return {channel: int(n) for channel, n in session.execute(stmt)}
+
+
+def _sku_counts(
+    session: Session, tenant_id: str, conditions: list[ColumnElement[bool]]
+) -> list[SkuCount]:
+    stmt = (
+        select(Order.channel, OrderLine.sku, func.count(func.distinct(Order.id)))
+        .join(
+            OrderLine, and_(OrderLine.tenant_id == Order.tenant_id, OrderLine.order_id == Order.id)
+        )
+        .where(Order.tenant_id == tenant_id, *conditions)
+        .group_by(Order.channel, OrderLine.sku)
+        .order_by(Order.channel, OrderLine.sku)
+    )
+    return [SkuCount(c, sku, int(n)) for c, sku, n in session.execute(stmt)]

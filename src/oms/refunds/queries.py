@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -22,6 +24,7 @@ __all__ = [
     "list_refunds",
     "refund_out",
     "refunded_amount",
+    "refunds_requested",
     "review_queue",
     "waiting_by_group",
 ]
@@ -149,3 +152,19 @@ def waiting_by_group(db: Database, tenant_id: str) -> dict[str, int]:
     )
     with db.reader() as session:
         return {group: int(count) for group, count in session.execute(stmt)}
+
+
+def refunds_requested(
+    db: Database, tenant_id: str, *, requested_from: datetime, requested_to: datetime
+) -> dict[str, str]:
+    """The orders with a refund (not rejected or cancelled) asked for in [from, to), each with
+    its channel: order id -> channel (for refund-rate analytics)."""
+    stmt = select(Refund.order_id, Refund.channel).where(
+        Refund.tenant_id == tenant_id,
+        Refund.requested_at >= requested_from,
+        Refund.requested_at < requested_to,
+        Refund.status.in_([str(s) for s in COUNTED]),
+        Refund.scope != "orphan",
+    )
+    with db.reader() as session:
+        return {order_id: channel for order_id, channel in session.execute(stmt)}
