@@ -147,6 +147,7 @@ def create_app(
     install_problem_handlers(app)
     app.include_router(system_api.router)
     app.include_router(partners_api.router)
+    app.include_router(partners_api.partner_router)
     app.include_router(orders_api.router)
     console_web.install(app)
     app.add_api_route("/", _to_console, include_in_schema=False)
