@@ -41,6 +41,7 @@ from oms.inventory import api as inventory_api
 from oms.inventory.queries import LevelCache
 from oms.jobs_wiring import build_registry
 from oms.orders import api as orders_api
+from oms.partners import api as partners_overview_api
 from oms.payments import api as payments_api
 from oms.refunds import api as refunds_api
 from oms.tickets import api as tickets_api
@@ -148,6 +149,7 @@ def create_app(
     app.include_router(system_api.router)
     app.include_router(partners_api.router)
     app.include_router(partners_api.partner_router)
+    app.include_router(partners_overview_api.router)
     app.include_router(orders_api.router)
     console_web.install(app)
     app.add_api_route("/", _to_console, include_in_schema=False)
