@@ -63,9 +63,10 @@ def test_every_key_of_a_tenant_counts_against_the_tenants_limit(
 
 
 def test_two_processes_on_one_database_share_the_count(db: Database, tenant: TenantKeys) -> None:
-    with _client(db, api_rate_limit_per_key="2/minute") as one, _client(
-        db, api_rate_limit_per_key="2/minute"
-    ) as two:
+    with (
+        _client(db, api_rate_limit_per_key="2/minute") as one,
+        _client(db, api_rate_limit_per_key="2/minute") as two,
+    ):
         assert one.get(ORDERS, headers=tenant.headers("ops")).status_code == 200
         assert two.get(ORDERS, headers=tenant.headers("ops")).status_code == 200
         assert one.get(ORDERS, headers=tenant.headers("ops")).status_code == 429

@@ -13,11 +13,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
+from oms.console.deps import Db
 from oms.console.render import DEFAULT_LAG_MINUTES, partner_page
 from oms.console.session import LoginCsrf
 from oms.core.auth import authenticate_partner
 from oms.core.paging import MAX_LIMIT, PageRequest
-from oms.console.deps import Db
 from oms.partners import overview
 
 __all__ = ["router"]
