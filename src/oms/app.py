@@ -18,6 +18,7 @@ from oms.core.clock import Clock, SystemClock
 from oms.core.db import configured_database
 from oms.core.jobs import JobRegistry, Worker
 from oms.core.logging import configure_logging
+from oms.core.rate_limits import RateLimiter, limits_storage
 from oms.core.uow import Database
 from oms.feedback import api as feedback_api
 from oms.feedback import web as feedback_web
@@ -28,13 +29,19 @@ from oms.fulfilment import carrier_api
 from oms.fulfilment.planning import api as planning_api
 from oms.fulfilment.tracking import api as tracking_api
 from oms.http import partners_api, system_api
-from oms.http.middleware import BodyGuardMiddleware, IdempotencyMiddleware, TraceMiddleware
+from oms.http.middleware import (
+    BodyGuardMiddleware,
+    IdempotencyMiddleware,
+    RateLimitMiddleware,
+    TraceMiddleware,
+)
 from oms.http.openapi import install_openapi
 from oms.http.problems import install_problem_handlers
 from oms.inventory import api as inventory_api
 from oms.inventory.queries import LevelCache
 from oms.jobs_wiring import build_registry
 from oms.orders import api as orders_api
+from oms.partners import api as partners_overview_api
 from oms.payments import api as payments_api
 from oms.refunds import api as refunds_api
 from oms.tickets import api as tickets_api
@@ -123,8 +130,17 @@ def create_app(
     app.state.settings = settings
     app.state.jobs = registry
     app.state.stock_cache = LevelCache(settings.stock_cache_seconds)
+    # One storage for every limit, so that every process on the same database agrees.
+    counters = limits_storage(settings.rate_limit_storage_url, database)
+    app.state.rate_limiter = RateLimiter(
+        counters,
+        database,
+        per_tenant=settings.api_rate_limit_per_tenant,
+        per_key=settings.api_rate_limit_per_key,
+        intake=settings.intake_rate_limit_per_tenant,
+    )
     app.state.login_throttle = LoginThrottle(
-        storage_url=settings.rate_limit_storage_url,
+        storage=counters,
         per_ip=settings.login_rate_limit,
         max_failures=MAX_FAILED_LOGINS,
         lockout=LOCKOUT,
@@ -132,6 +148,8 @@ def create_app(
     install_problem_handlers(app)
     app.include_router(system_api.router)
     app.include_router(partners_api.router)
+    app.include_router(partners_api.partner_router)
+    app.include_router(partners_overview_api.router)
     app.include_router(orders_api.router)
     console_web.install(app)
     app.add_api_route("/", _to_console, include_in_schema=False)
@@ -142,6 +160,8 @@ def create_app(
         ttl_seconds=settings.idempotency_ttl_seconds,
         lease_seconds=settings.idempotency_lease_seconds,
     )
+    # Before Idempotency-Key: a replayed answer is a request like any other.
+    app.add_middleware(RateLimitMiddleware, exempt_paths=INTAKE_PATHS)
     # Gateways post form-encoded callbacks (Alipay); every other API body must be JSON.
     app.add_middleware(
         BodyGuardMiddleware,

@@ -273,6 +273,14 @@ def create_partner(name: Annotated[str, typer.Option(help="the integrator's name
     print_json({"partner_id": created.partner_id, "partner_key": created.partner_key})
 
 
+@partners_app.command("rotate-key")
+def rotate_partner_key(partner: Annotated[str, typer.Option(help="partner id")]) -> None:
+    """Issue a partner a new key (its old one stops working); prints it once."""
+    with exit_on_app_error():
+        rotated = partners.rotate_partner_key(database(get_settings()), partner)
+    print_json({"partner_id": rotated.partner_id, "partner_key": rotated.partner_key})
+
+
 @keys_app.command("create")
 def create_key(
     tenant: Annotated[str, typer.Option(help="tenant id")],

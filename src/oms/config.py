@@ -114,9 +114,25 @@ class Settings(BaseSettings):
     smtp_password: str = Field(default="", repr=False, description="SMTP password")
     smtp_starttls: bool = Field(False, description="`1` to upgrade SMTP with STARTTLS")
     rate_limit_storage_url: str = Field(
-        "memory://",
-        description="where rate-limit counters live: `memory://` (per process) or "
-        "`redis://host:6379/0` (shared by every process; needs the `redis` extra)",
+        "database://",
+        description="where rate-limit counters live: `database://` (the oms database, shared "
+        "by every process), `redis://host:6379/0` (shared; needs the `redis` extra) or "
+        "`memory://` (per process)",
+    )
+    api_rate_limit_per_tenant: str = Field(
+        "3000/minute",
+        description="API requests per tenant, all its keys and its partner together (`limits` "
+        "notation, `50/second;3000/minute` combines windows; empty: no limit)",
+    )
+    api_rate_limit_per_key: str = Field(
+        "1200/minute",
+        description="API requests per API key or partner key (a partner key counts once "
+        "across all its tenants; empty: no limit)",
+    )
+    intake_rate_limit_per_tenant: str = Field(
+        "1200/minute",
+        description="platform deliveries processed at once per tenant; past it a delivery is "
+        "stored and processed when the window allows (never refused; empty: no limit)",
     )
     login_rate_limit: str = Field(
         "20/minute",

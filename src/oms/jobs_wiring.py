@@ -8,6 +8,7 @@ nothing: a domain offers ``register(registry, …)`` and this list calls it.
 from __future__ import annotations
 
 from oms.alerts import jobs as alerts_jobs
+from oms.channels import jobs as channels_jobs
 from oms.config import Settings
 from oms.core.jobs import JobRegistry, purge_expired_idempotency_keys
 from oms.finance.pulls import jobs as finance_pulls_jobs
@@ -41,6 +42,7 @@ def build_registry(
     registry = JobRegistry()
     registry.every("idempotency-purge", IDEMPOTENCY_PURGE_SECONDS, purge_expired_idempotency_keys)
     orders_jobs.register(registry)
+    channels_jobs.register(registry)
     inventory_jobs.register(registry, settings)
     payments_jobs.register(registry, query_timeout=payment_query_timeout)
     refunds_jobs.register(registry, timeout=refund_timeout)

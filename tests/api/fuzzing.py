@@ -258,13 +258,16 @@ def _fresh_app() -> Iterator[tuple[TestClient, Database, TenantKeys]]:
     from oms.core.clock import ManualClock
     from oms.core.db import make_engine
     from oms.core.migrate import upgrade
-    from tests.fixtures.tenants import make_tenant
+    from tests.fixtures.tenants import UNLIMITED, make_tenant
 
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'oms.db'}")
         upgrade(engine)
         db = Database(engine, ManualClock())
-        app = create_app(Settings(env="test", embedded_worker=False), db=db, run_worker=False)
+        # Thousands of requests with one key on a frozen clock: no rate limits, as in the
+        # suite's client fixture (tests/api/test_rate_limits.py tests them).
+        unlimited = Settings(env="test", embedded_worker=False, **UNLIMITED)
+        app = create_app(unlimited, db=db, run_worker=False)
         with TestClient(app, raise_server_exceptions=False) as client:
             yield client, db, make_tenant(db)
         engine.dispose()

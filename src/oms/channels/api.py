@@ -65,5 +65,6 @@ async def post_webhook(channel: str, tenant: str, request: Request, db: Db) -> J
         body=body,
         actor_info=actor_info,
         truncated=getattr(request.state, "body_truncated", False),
+        limiter=request.app.state.rate_limiter,
     )
     return JSONResponse(ack)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from oms.channels.connectors import known_channels
@@ -23,7 +23,7 @@ from oms.channels.schemas import ChannelHealth, Finding, HealthReport
 from oms.core.models import InboxMessage
 from oms.core.uow import Database
 
-__all__ = ["check_channels"]
+__all__ = ["check_channels", "newest_delivery_at"]
 
 _STUCK_AFTER = timedelta(minutes=5)
 _SILENT_AFTER = timedelta(hours=24)
@@ -63,6 +63,19 @@ def check_channels(db: Database, tenant_id: str, *, window_hours: int = 168) -> 
     return HealthReport(
         tenant_id=tenant_id, checked_at=now, window_hours=window_hours, channels=channels
     )
+
+
+def newest_delivery_at(db: Database, tenant_id: str) -> datetime | None:
+    """When the tenant's newest verified platform delivery arrived, over every channel and
+    all time (None: never); the partner overview's sync lag is now minus this."""
+    stmt = select(func.max(InboxMessage.last_received_at)).where(
+        InboxMessage.tenant_id == tenant_id,
+        InboxMessage.source.like("channel:%"),
+        InboxMessage.verification == "verified",
+    )
+    with db.reader() as session:
+        newest: datetime | None = session.scalar(stmt)
+    return newest.replace(tzinfo=UTC) if newest is not None and newest.tzinfo is None else newest
 
 
 def _collect(session: Session, tenant_id: str, since: datetime, now: datetime) -> dict[str, _Stats]:

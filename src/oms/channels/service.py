@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping as Headers
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -33,18 +34,27 @@ from oms.channels.errors import (
     PayloadInvalid,
     TenantUnknown,
 )
+from oms.channels.events import DeliveryDeferred
 from oms.channels.mapping import Mapped, load_mapping
 from oms.channels.models import ChannelConfig
 from oms.channels.schemas import ChannelConfigIn, ChannelConfigOut, MappedOut
+from oms.core import outbox
 from oms.core.context import Actor
 from oms.core.errors import AppError, NotFound, PayloadTooLarge
 from oms.core.ids import new_id
 from oms.core.inbox import Inbound, record_inbound
 from oms.core.models import InboxMessage, Tenant
+from oms.core.rate_limits import RateLimiter
 from oms.core.secrets import SecretUnreadable, secret_box
 from oms.core.uow import Database, UnitOfWork
 
-__all__ = ["configure_channel", "get_channel", "map_payload", "receive_webhook"]
+__all__ = [
+    "apply_deferred",
+    "configure_channel",
+    "get_channel",
+    "map_payload",
+    "receive_webhook",
+]
 
 _DROPPED_HEADERS = frozenset({"authorization", "cookie"})
 
@@ -146,8 +156,12 @@ def receive_webhook(
     body: bytes,
     actor_info: dict[str, str | None] | None = None,
     truncated: bool = False,
+    limiter: RateLimiter | None = None,
 ) -> dict[str, Any]:
     """Record, verify, deduplicate and apply one platform delivery; return the platform's ack.
+
+    The delivery is stored before any limit applies: past the tenant's intake limit
+    (``limiter``) it is acknowledged ``deferred`` and a job applies it when the window ends.
 
     Raises (after recording the delivery as rejected): ERR_CHANNEL_UNKNOWN,
     ERR_CHANNEL_TENANT_UNKNOWN, ERR_CHANNEL_NOT_CONFIGURED, ERR_CHANNEL_DELIVERY_ID_MISSING,
@@ -178,12 +192,48 @@ def receive_webhook(
         status = "duplicate" if was_processed else checked.outcome
         return _ack(connector, reply | {"status": status})
     assert checked.mapped is not None
+    wait = limiter.admit_intake(tenant_id) if limiter is not None else 0
+    if wait:
+        _defer(
+            db, DeliveryDeferred(tenant_id=tenant_id, channel=channel, inbox_id=recorded.id), wait
+        )
+        return _ack(connector, reply | {"status": "deferred", "retry_in_seconds": wait})
     actor = Actor(tenant_id, f"channel:{channel}", "integration", **(actor_info or {}))
     topic = checked.delivery.topic if checked.delivery else None
     result = sync.apply_mapped(
         db, actor, channel=channel, inbox_id=recorded.id, topic=topic, mapped=checked.mapped
     )
     return _ack(connector, reply | result)
+
+
+def _defer(db: Database, event: DeliveryDeferred, wait: int) -> None:
+    with db.uow() as uow:
+        outbox.add(uow, event, not_before=uow.clock.now() + timedelta(seconds=wait))
+        uow.commit()
+
+
+def apply_deferred(db: Database, *, tenant_id: str, channel: str, inbox_id: str) -> None:
+    """Apply a stored delivery whose processing the intake limit deferred (verified when it
+    was stored, so its signature and timestamp are not checked again); a delivery processed
+    meanwhile (a redelivery) is left as it is.
+
+    Raises: ERR_CHANNEL_PAYLOAD_INVALID and the orders domain's errors, like intake.
+    """
+    connector = _connector(channel)
+    with db.reader() as session:
+        message = session.get(InboxMessage, (tenant_id, inbox_id))
+        config = session.get(ChannelConfig, (tenant_id, channel))
+    if message is None or message.processed_at is not None or config is None:
+        return
+    delivery = connector.parse(message.headers, message.body)
+    assert delivery.document is not None  # only a mapped delivery is deferred
+    mapped = load_mapping(channel, config.mapping_overrides).evaluate(
+        delivery.document, channel=channel
+    )
+    actor = Actor(tenant_id, f"channel:{channel}", "integration")
+    sync.apply_mapped(
+        db, actor, channel=channel, inbox_id=inbox_id, topic=delivery.topic, mapped=mapped
+    )
 
 
 def _check(

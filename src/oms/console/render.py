@@ -15,10 +15,23 @@ from oms.console.deps import Notice
 from oms.console.pages import MOVEMENT_FORM_KINDS, can, navigation
 from oms.console.session import SESSION_COOKIE, anonymous_locale, login_csrf_token
 from oms.core.errors import AppError, AuthenticationRequired, TenantSuspended
+from oms.core.paging import Page
+from oms.partners.overview import DEFAULT_LAG_THRESHOLD
+from oms.partners.schemas import TenantOverview
 from oms.users import service as users
 from oms.users.schemas import SessionUser
 
-__all__ = ["console_error", "login_page", "render", "safe_next"]
+__all__ = [
+    "DEFAULT_LAG_MINUTES",
+    "console_error",
+    "login_page",
+    "partner_page",
+    "render",
+    "safe_next",
+]
+
+#: The partner page's lag threshold until the partner picks another.
+DEFAULT_LAG_MINUTES = int(DEFAULT_LAG_THRESHOLD.total_seconds() // 60)
 
 _LABELS: dict[str, Any] = {
     "STATUS_LABELS": i18n.STATUS_LABELS,
@@ -132,9 +145,37 @@ def login_page(
     return response
 
 
+def partner_page(
+    request: Request,
+    *,
+    shown: Page[TenantOverview] | None = None,
+    lag_minutes: int = DEFAULT_LAG_MINUTES,
+    error: AppError | None = None,
+) -> HTMLResponse:
+    """The partner page (``partner_views``): the key form with its double-submit CSRF cookie,
+    the overview when there is one, a refusal's flash line."""
+    holder = Response()
+    token = login_csrf_token(request, holder)
+    response = render(
+        request,
+        "partner.html",
+        user=None,
+        status_code=error.http_status if error else 200,
+        csrf_token=token,
+        overview=shown,
+        lagging=sum(row.is_lagging for row in shown.items) if shown else 0,
+        lag_minutes=lag_minutes,
+        error=error,
+    )
+    response.headers.append("set-cookie", holder.headers["set-cookie"])
+    return response
+
+
 async def console_error(request: Request, error: AppError) -> Response:
     """Errors as people see them: sign-in redirects, flash messages, 403/404 pages."""
     path = request.url.path
+    if path == "/console/partner" and request.method == "POST":
+        return partner_page(request, error=error)  # no console session: the form again
     if isinstance(error, AuthenticationRequired):
         target = path if request.method == "GET" else "/console/orders"
         return RedirectResponse(f"/console/login?next={quote(target)}", status_code=303)

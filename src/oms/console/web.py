@@ -19,6 +19,7 @@ from oms.console import (
     admin_views,
     finance_views,
     order_views,
+    partner_views,
     refund_views,
     stock_views,
     ticket_views,
@@ -152,6 +153,7 @@ def install(app: FastAPI) -> None:
         webhook_views.router,
         access_views.router,
         admin_views.router,
+        partner_views.router,
     ):
         app.include_router(pages)
     api_handler = app.exception_handlers[AppError]

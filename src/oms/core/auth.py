@@ -65,8 +65,11 @@ __all__ = [
     "clear_key_cache",
     "create_api_key",
     "create_tenant",
+    "forget_key",
+    "forget_partner_keys",
     "forget_tenant_keys",
     "get_tenant",
+    "issue_key",
     "list_api_keys",
     "new_secret",
     "require",
@@ -228,6 +231,7 @@ def create_tenant(
     locale: str = "zh-CN",
     partner_id: str | None = None,
     partner_role: Role = Role.INTEGRATION,
+    external_ref: str | None = None,
 ) -> TenantCreated:
     """Create a tenant and its first admin API key, in one transaction; with ``partner_id``
     the tenant belongs to that partner, which acts on it with ``partner_role``.
@@ -247,10 +251,11 @@ def create_tenant(
             locale=locale,
             partner_id=partner_id,
             partner_role=str(partner_role) if partner_id else None,
+            external_ref=external_ref,
         )
         uow.session.add(tenant)
         uow.session.flush()
-        key = _add_key(uow.session, tenant.id, Role.ADMIN, "initial admin key", now)
+        key = issue_key(uow.session, tenant.id, Role.ADMIN, "initial admin key", now)
         if partner_id is not None:
             actor = Actor.partner(partner_id, tenant.id)
             attempt = Attempt(
@@ -278,7 +283,7 @@ def create_api_key(db: Database, *, tenant_id: str, role: str, name: str = "") -
     with db.uow() as uow:
         if uow.session.get(Tenant, tenant_id) is None:
             raise NotFound("no such tenant", tenant_id=tenant_id)
-        key = _add_key(uow.session, tenant_id, parsed_role, name, uow.clock.now())
+        key = issue_key(uow.session, tenant_id, parsed_role, name, uow.clock.now())
         uow.commit()
     return key
 
@@ -388,6 +393,13 @@ def forget_tenant_keys(tenant_id: str) -> None:
             _KEY_CACHE.pop(cache_key, None)
 
 
+def forget_partner_keys(partner_id: str) -> None:
+    """Forget this process's cached principals of a partner (its key was rotated)."""
+    for cache_key, (_, cached) in list(_KEY_CACHE.items()):
+        if cached.partner_id == partner_id:
+            _KEY_CACHE.pop(cache_key, None)
+
+
 def _note_use(db: Database, tenant_id: str, key_id: str, last_used: datetime | None) -> None:
     """Move ``last_used_at`` forward when it is older than LAST_USED_EVERY.
 
@@ -471,11 +483,12 @@ def revoke_api_key(db: Database, actor: Actor, key_id: str) -> ApiKeyInfo:
         )
         uow.commit()
         info = _info(key)
-    _forget_key(key_id)
+    forget_key(key_id)
     return info
 
 
-def _forget_key(key_id: str) -> None:
+def forget_key(key_id: str) -> None:
+    """Forget this process's cached principals of a key (revoked)."""
     principal = f"apikey:{key_id}"
     for digest, (_, cached) in list(_KEY_CACHE.items()):
         if cached.principal == principal:
@@ -501,9 +514,10 @@ def new_secret(prefix: str = "oms_") -> tuple[str, bytes]:
     return secret, hash_key(secret)
 
 
-def _add_key(
+def issue_key(
     session: Session, tenant_id: str, role: Role, name: str, now: datetime
 ) -> ApiKeyCreated:
+    """Add a new key to the caller's transaction (the secret is in the answer only)."""
     secret, digest = new_secret()
     key = ApiKey(
         tenant_id=tenant_id,

@@ -25,6 +25,8 @@ __all__ = [
     "PartnerKeyRequired",
     "PartnerTenantRequired",
     "PayloadTooLarge",
+    "RateLimited",
+    "TenantAlreadyProvisioned",
     "TenantSuspended",
     "UnsupportedMediaType",
     "ValidationFailed",
@@ -122,6 +124,23 @@ class PartnerTenantRequired(AppError):
     code = "ERR_PARTNER_TENANT_REQUIRED"
     http_status = 403
     title = "Send OMS-Tenant: <tenant id> to act on one of your tenants"
+
+
+class TenantAlreadyProvisioned(AppError):
+    """A retried provisioning (same ``external_ref`` or ``Idempotency-Key``): the tenant was
+    made by the first call, whose answer held its key; a key is never shown twice."""
+
+    code = "ERR_TENANT_ALREADY_PROVISIONED"
+    http_status = 409
+    title = "This partner already provisioned a tenant with this reference"
+
+
+class RateLimited(AppError):
+    """Past a per-tenant or per-key request limit; ``retry_after`` seconds until it admits."""
+
+    code = "ERR_RATE_LIMITED"
+    http_status = 429
+    title = "Too many requests; retry after the Retry-After delay"
 
 
 class PayloadTooLarge(AppError):

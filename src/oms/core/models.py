@@ -17,6 +17,7 @@ __all__ = [
     "InboxMessage",
     "OutboxMessage",
     "Partner",
+    "RateLimitCounter",
     "SweepLease",
     "Tenant",
 ]
@@ -50,6 +51,9 @@ class Tenant(Base):
     __table_args__ = (
         ForeignKeyConstraint(["partner_id"], ["partners.id"]),
         Index("ix_tenants_partner", "partner_id", "created_at", "id"),
+        # A partner's own reference for a tenant (or its Idempotency-Key): a retried
+        # provisioning finds the tenant it made instead of making a second one.
+        Index("ix_tenants_partner_ref", "partner_id", "external_ref", unique=True),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -63,6 +67,7 @@ class Tenant(Base):
     locale: Mapped[str] = mapped_column(String(16), default="zh-CN", server_default="zh-CN")
     partner_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     partner_role: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    external_ref: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
 
 class ApiKey(TenantKeyed, Base):
@@ -228,3 +233,14 @@ class SweepLease(Base):
     last_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     runs: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RateLimitCounter(Base):
+    """One ``limits`` fixed-window counter kept in the database (``core.rate_limits``), so
+    that every process counts the same hits. Cluster-wide: the key names its tenant."""
+
+    __tablename__ = "rate_limit_counters"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

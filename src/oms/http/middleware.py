@@ -14,20 +14,30 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from oms.core import idempotency
-from oms.core.auth import Principal, authenticate_api_key, checking_permissions
+from oms.core.auth import (
+    Principal,
+    authenticate_api_key,
+    authenticate_partner,
+    checking_permissions,
+)
+from oms.core.context import partner_principal
 from oms.core.errors import (
     AppError,
     Forbidden,
+    PartnerTenantRequired,
     PayloadTooLarge,
+    RateLimited,
     UnsupportedMediaType,
     ValidationFailed,
 )
 from oms.core.idempotency import IdempotencyScope, StoredResponse
+from oms.core.rate_limits import RateLimiter
 from oms.core.secrets import SecretBox, secret_box
 from oms.core.tracing import from_request_headers, traced
 from oms.http.problems import problem_response, unexpected_error
@@ -35,6 +45,7 @@ from oms.http.problems import problem_response, unexpected_error
 __all__ = [
     "BodyGuardMiddleware",
     "IdempotencyMiddleware",
+    "RateLimitMiddleware",
     "TraceMiddleware",
     "bearer_token",
     "request_principal",
@@ -253,6 +264,54 @@ def _replay(body: bytes) -> Receive:
         return {"type": "http.disconnect"}
 
     return receive
+
+
+class RateLimitMiddleware:
+    """Count every API request against its tenant's and its key's limits
+    (``core.rate_limits``); past one, 429 ``ERR_RATE_LIMITED`` with ``Retry-After``.
+
+    A request without a valid key is not counted (the route refuses it). ``exempt_paths`` are
+    the intake endpoints (regular expressions): a platform's delivery is stored whatever the
+    limit, and only its processing waits (``RateLimiter.admit_intake``). The counting is
+    bookkeeping: when its storage fails, the request goes through (logged).
+    """
+
+    def __init__(self, app: ASGIApp, *, exempt_paths: tuple[str, ...] = ()) -> None:
+        self.app = app
+        self.exempt = re.compile("|".join(f"(?:{p})" for p in exempt_paths) or "(?!)")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith("/api/") or self.exempt.fullmatch(path):
+            await self.app(scope, receive, send)
+            return
+        state = scope["app"].state
+        try:
+            await run_in_threadpool(_admit, state.rate_limiter, state.db, Headers(scope=scope))
+        except RateLimited as error:
+            await _send_problem(scope, receive, send, error)
+            return
+        await self.app(scope, receive, send)
+
+
+def _admit(limiter: RateLimiter, db: Any, headers: Headers) -> None:
+    try:
+        try:
+            principal = request_principal(db, headers)
+            tenant_id: str | None = principal.tenant_id
+            key = principal.principal
+        except PartnerTenantRequired:
+            # A partner's own routes (no OMS-Tenant): its key's limit, no tenant's.
+            tenant_id = None
+            key = partner_principal(authenticate_partner(db, bearer_token(headers)).partner_id)
+    except (AppError, SQLAlchemyError):
+        return  # no caller to count: the route answers for itself
+    try:
+        limiter.admit(tenant_id=tenant_id, key=key)
+    except RateLimited:
+        raise
+    except Exception:
+        log.warning("http.rate_limit_unavailable", exc_info=True)
 
 
 class IdempotencyMiddleware:

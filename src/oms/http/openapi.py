@@ -5,7 +5,7 @@ authentication dependency, the edge middleware, the error handlers), so ``instal
 post-processes the generated document once, from the routes themselves:
 
 - every 4xx an operation can answer is declared with the one ``Problem`` schema, served as
-  ``application/problem+json``: 401/403 when the route authenticates, 404 when its path names
+  ``application/problem+json``: 401/403/429 when the route authenticates, 404 when its path names
   something or it acts on a tenant (``OMS-Tenant`` may name one that is not the caller's),
   400/413/415 when it takes a body, 409 + 422 and the ``Idempotency-Key`` header on
   authenticated POSTs, 412/428 when it reads ``If-Match``, 422 everywhere (the edge refuses a
@@ -138,7 +138,8 @@ def _inferred_statuses(operation: dict[str, Any], route: Any, method: str) -> se
     statuses = {422}
     authenticated = _is_authenticated(route)
     if authenticated:
-        statuses |= {401, 403}
+        # 429: the per-tenant and per-key rate limits (core.rate_limits) count every caller.
+        statuses |= {401, 403, 429}
     if route.dependant.path_params or _acts_on_a_tenant(route):
         # OMS-Tenant may name a tenant that is not the caller's: a 404 like another's object.
         statuses.add(404)

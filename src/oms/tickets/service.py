@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, insert, select, update
+from sqlalchemy import Select, func, insert, select, update
 
 from oms.alerts.events import AlertRaised
 from oms.core import outbox
@@ -26,6 +26,7 @@ __all__ = [
     "add_comment",
     "add_note",
     "assign_ticket",
+    "count_unresolved",
     "get_ticket",
     "list_tickets",
     "open_ticket",
@@ -164,6 +165,20 @@ def ticket_page(
     stmt, item = _tickets_where(tenant_id, status, kind, order_id), from_attributes(TicketOut)
     with db.list_reader() as session:
         return fetch_items(session, stmt, _TICKET_KEYS, page, item, scope="tickets")
+
+
+def count_unresolved(db: Database, tenant_id: str) -> int:
+    """How many of the tenant's tickets are open or assigned (not yet resolved)."""
+    stmt = (
+        select(func.count())
+        .select_from(ExceptionTicket)
+        .where(
+            ExceptionTicket.tenant_id == tenant_id,
+            ExceptionTicket.status != str(TicketStatus.RESOLVED),
+        )
+    )
+    with db.reader() as session:
+        return int(session.scalar(stmt) or 0)
 
 
 def get_ticket(db: Database, tenant_id: str, ticket_id: str) -> TicketOut:

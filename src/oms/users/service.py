@@ -140,22 +140,28 @@ def log_in(
     with db.uow() as uow:
         now = uow.clock.now()
         user = _user_by_email(uow, address, lock=True)
-        if user is None:
-            raise _unknown_address(throttle or _DEFAULT_THROTTLE, address, password, now)
-        if user.locked_until is not None and user.locked_until > now:
-            raise _locked(user.locked_until)
-        if not _verify(user.password_hash, password):
-            error = _count_failure(user, now)
-            uow.commit()
-            raise error
-        if user.disabled_at is not None:
-            # Said only to someone who knows the password, so it reveals nothing to a guesser.
-            raise UserDisabled("this account has been disabled; ask an administrator")
-        user.failed_logins, user.locked_until = 0, None
-        if _HASHER.check_needs_rehash(user.password_hash):
-            user.password_hash = _HASHER.hash(password)
-        result = _open_session(uow, user, now)
+        if user is not None:
+            return _log_in_user(uow, user, password, now)
+    # Counted by the throttle after the transaction: its storage may be this very database
+    # (OMS_RATE_LIMIT_STORAGE_URL=database://), whose write lock SQLite gives one writer.
+    raise _unknown_address(throttle or _DEFAULT_THROTTLE, address, password, now)
+
+
+def _log_in_user(uow: UnitOfWork, user: User, password: str, now: datetime) -> LoginResult:
+    if user.locked_until is not None and user.locked_until > now:
+        raise _locked(user.locked_until)
+    if not _verify(user.password_hash, password):
+        error = _count_failure(user, now)
         uow.commit()
+        raise error
+    if user.disabled_at is not None:
+        # Said only to someone who knows the password, so it reveals nothing to a guesser.
+        raise UserDisabled("this account has been disabled; ask an administrator")
+    user.failed_logins, user.locked_until = 0, None
+    if _HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = _HASHER.hash(password)
+    result = _open_session(uow, user, now)
+    uow.commit()
     return result
 
 

@@ -9,9 +9,10 @@ attempts left, then 423 with the time the lock ends), so the answers do not tell
 addresses have accounts. Real accounts keep their count in the database (``users``); unknown
 ones live here, keyed by the address's SHA-256, never the address itself.
 
-Storage is ``OMS_RATE_LIMIT_STORAGE_URL``: ``memory://`` (default; each process counts on its
-own, right for one process) or ``redis://host:6379/0`` (needs the ``redis`` extra) so that
-every ``oms serve`` process shares one count.
+Storage is ``OMS_RATE_LIMIT_STORAGE_URL`` (``core.rate_limits``): ``database://`` (default; the
+application's database, so every ``oms serve`` process shares one count), ``redis://host:6379/0``
+(needs the ``redis`` extra) or ``memory://`` (each process counts on its own). Windows are
+moving where the storage supports them (memory, Redis), fixed in the database.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from limits import RateLimitItem, RateLimitItemPerDay, RateLimitItemPerSecond, parse_many
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.storage import MovingWindowSupport, Storage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter, RateLimiter
 
 from oms.users.errors import LoginThrottled
 
@@ -47,11 +48,18 @@ class LoginThrottle:
         self,
         *,
         storage_url: str = "memory://",
+        storage: Storage | None = None,
         per_ip: str = "20/minute",
         max_failures: int = 5,
         lockout: timedelta = timedelta(minutes=15),
     ) -> None:
-        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_url))
+        counts = storage if storage is not None else storage_from_string(storage_url)
+        assert isinstance(counts, Storage)
+        self._limiter: RateLimiter = (
+            MovingWindowRateLimiter(counts)
+            if isinstance(counts, MovingWindowSupport)
+            else FixedWindowRateLimiter(counts)
+        )
         # "20/minute" or several windows at once, "20/minute;200/day": each must allow it.
         self._per_ip: list[RateLimitItem] = parse_many(per_ip)
         # Real accounts count consecutive failures until a success or a lock; a day's window

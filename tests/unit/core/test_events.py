@@ -180,6 +180,7 @@ LEGACY = {
     "alert.send": {"notification_id": "n1"},
     "webhook.deliver": {"delivery_id": "d1", "replay": True},
     "finance.pull": {"source_id": "s1", "bill_date": "2026-01-23"},
+    "channel.delivery_deferred": {"channel": "shopify", "inbox_id": "i1"},
 }
 
 
