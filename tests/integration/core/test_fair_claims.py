@@ -4,6 +4,7 @@ messages, and a lapsed lease is still claimed again."""
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 
 from sqlalchemy import update
 
@@ -46,7 +47,7 @@ def test_a_tenant_behind_a_backlog_is_served_in_the_first_claim(
     assert sorted(n for tenant, n in runs if tenant == b) == [0, 1, 2]
     # One of each in turn while both have work, so B's are among the first to run.
     first = [tenant for tenant, _ in runs[:6]]
-    assert first.count(b) == 3 and all(x != y for x, y in zip(first, first[1:], strict=False))
+    assert first.count(b) == 3 and all(x != y for x, y in pairwise(first))
     # A alone fills the whole batch again, oldest first.
     runs.clear()
     assert worker.run_once() == 10
