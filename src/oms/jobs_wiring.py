@@ -7,6 +7,7 @@ nothing: a domain offers ``register(registry, …)`` and this list calls it.
 
 from __future__ import annotations
 
+from oms.accounting import jobs as accounting_jobs
 from oms.alerts import jobs as alerts_jobs
 from oms.config import Settings
 from oms.core.jobs import JobRegistry, purge_expired_idempotency_keys
@@ -48,4 +49,5 @@ def build_registry(
     finance_pulls_jobs.register(registry)
     tracking_jobs.register(registry, settings)
     planning_jobs.register(registry)
+    accounting_jobs.register(registry, settings)
     return registry
