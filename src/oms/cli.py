@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from oms.accounting.cli import accounting_app
 from oms.alerts.cli import alerts_app
 from oms.channels.cli import channels_app, webhooks_app
 from oms.config import Settings, get_settings
@@ -52,6 +53,7 @@ app.add_typer(finance_app, name="finance")
 app.add_typer(vouchers_app, name="vouchers")
 app.add_typer(link_app, name="link")
 app.add_typer(analytics_app, name="analytics")
+app.add_typer(accounting_app, name="accounting")
 
 DEMO_CREDENTIALS = Path("var/demo-credentials.json")
 

@@ -77,7 +77,12 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(
         0.5, description="how often an idle worker looks for due jobs"
     )
-    worker_batch_size: int = Field(20, description="jobs a worker claims at once")
+    worker_batch_size: int = Field(
+        20, description="jobs a worker claims at once, shared fairly between tenants"
+    )
+    accounting_timeout_seconds: float = Field(
+        10.0, description="how long one send to an accounting system (QuickBooks) may take"
+    )
     job_max_attempts: int = Field(10, description="attempts before a job becomes a dead letter")
     job_backoff_base_seconds: float = Field(
         2.0, description="first retry wait; doubles per attempt, ±50 % jitter"

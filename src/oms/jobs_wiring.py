@@ -7,6 +7,7 @@ nothing: a domain offers ``register(registry, …)`` and this list calls it.
 
 from __future__ import annotations
 
+from oms.accounting import jobs as accounting_jobs
 from oms.alerts import jobs as alerts_jobs
 from oms.channels import jobs as channels_jobs
 from oms.config import Settings
@@ -52,4 +53,5 @@ def build_registry(
     tracking_jobs.register(registry, settings)
     planning_jobs.register(registry)
     rca_alerting.register(registry)
+    accounting_jobs.register(registry, settings)
     return registry

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from oms.accounting import models as accounting_models
 from oms.alerts import models as alert_models
 from oms.channels import models as channel_models
 from oms.core import models as core_models
@@ -44,5 +45,6 @@ _REGISTERED = (
     finance_pull_models,
     voucher_models,
     feedback_models,
+    accounting_models,
 )
 metadata = Base.metadata

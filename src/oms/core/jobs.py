@@ -1,8 +1,9 @@
 """The job runner: claims due outbox messages, runs their handlers, retries, dead-letters.
 
 Claiming is a short transaction that leases a batch (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
-so any number of workers can run); handlers run outside it and open their own unit of work.
-Delivery is at least once, so handlers are idempotent: the message id is their key.
+so any number of workers can run), shared fairly between tenants (``core.claims``); handlers
+run outside it and open their own unit of work. Delivery is at least once, so handlers are
+idempotent: the message id is their key.
 
 What runs is a ``JobRegistry`` the application builds (``oms.jobs_wiring.build_registry``)
 and hands to each ``Worker``; nothing here is module state, so two registries (two tests)
@@ -22,9 +23,10 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 import structlog
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import delete, func, select
 
 from oms.config import Settings
+from oms.core.claims import Rotation, claim_due
 from oms.core.errors import Conflict, NotFound
 from oms.core.job_states import MESSAGE_MACHINE, MessageStatus
 from oms.core.leases import release_lease, take_lease
@@ -230,6 +232,8 @@ class Worker:
         # When this worker next asks the database whether a sweep is due (a local timer, so
         # an idle worker does not write a lease row on every poll).
         self._next_check: dict[str, datetime] = {}
+        # Where this worker's round-robin over tenants stands (core.claims).
+        self._rotation = Rotation()
 
     def run_forever(self, stop: threading.Event) -> None:
         """Process jobs until ``stop`` is set; sleep when there is nothing due."""
@@ -255,25 +259,13 @@ class Worker:
     def _claim(self) -> list[Job]:
         with self.db.uow() as uow:
             now = uow.clock.now()
-            due = or_(
-                and_(
-                    OutboxMessage.status == MessageStatus.PENDING,
-                    OutboxMessage.available_at <= now,
-                ),
-                and_(
-                    OutboxMessage.status == MessageStatus.RUNNING,
-                    OutboxMessage.locked_until < now,
-                ),
+            rows = claim_due(
+                uow.session,
+                now=now,
+                limit=self.settings.worker_batch_size,
+                rotation=self._rotation,
+                is_postgres=uow.is_postgres,
             )
-            stmt = (
-                select(OutboxMessage)
-                .where(due)
-                .order_by(OutboxMessage.available_at)
-                .limit(self.settings.worker_batch_size)
-            )
-            if uow.is_postgres:
-                stmt = stmt.with_for_update(skip_locked=True)
-            rows = list(uow.session.scalars(stmt))
             for row in rows:
                 MESSAGE_MACHINE.transition(row, to=MessageStatus.RUNNING, now=now)
                 row.locked_until = now + self.lease

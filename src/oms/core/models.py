@@ -138,6 +138,8 @@ class OutboxMessage(TenantKeyed, Base):
     __table_args__ = (
         ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
         Index("ix_outbox_messages_due", "status", "available_at"),
+        # Fair claims (core.claims) probe and read each tenant's due messages in order.
+        Index("ix_outbox_messages_tenant_due", "tenant_id", "status", "available_at"),
         Index(
             "ix_outbox_messages_unrelayed",
             "id",

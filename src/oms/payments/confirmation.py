@@ -149,10 +149,25 @@ def _pay_order(uow: UnitOfWork, payment: Payment) -> None:
     result, error = orders.apply_event_in(uow, actor, payment.order_id, command)
     if result.outcome == Outcome.APPLIED:
         _move(uow, payment, PaymentStatus.CONFIRMED, None)
+        outbox.add(uow, _confirmed(payment))
         return
     # Cancelled, closed, or already paid by other money: this payment must go back.
     reason = error.code if error is not None else result.outcome
     _orphan(uow, payment, order_status=str(result.order.status), reason=reason)
+
+
+def _confirmed(payment: Payment) -> events.PaymentConfirmed:
+    return events.PaymentConfirmed(
+        tenant_id=payment.tenant_id,
+        payment_id=payment.id,
+        order_id=payment.order_id,
+        order_no=payment.order_no,
+        gateway=payment.gateway,
+        trade_no=payment.trade_no,
+        amount=payment.amount,
+        currency=payment.currency,
+        paid_at=payment.gateway_paid_at,
+    )
 
 
 def _orphan(uow: UnitOfWork, payment: Payment, *, order_status: str, reason: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
 
 from oms.core.outbox import Event
@@ -11,6 +12,7 @@ __all__ = [
     "REJECTIONS_ALERT_THRESHOLD",
     "REJECTIONS_WINDOW_SECONDS",
     "PaymentConfirmationDue",
+    "PaymentConfirmed",
     "PaymentOrphaned",
 ]
 
@@ -41,3 +43,18 @@ class PaymentOrphaned(Event):
     amount: int  # fen
     currency: str
     order_status: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentConfirmed(Event):
+    """The gateway's query agreed and the payment paid its order (accounting takes it up)."""
+
+    topic: ClassVar[str] = "payment.confirmed"
+    payment_id: str
+    order_id: str
+    order_no: str
+    gateway: str
+    trade_no: str
+    amount: int  # fen
+    currency: str
+    paid_at: datetime | None

@@ -1,4 +1,5 @@
-"""What a completed refund leaves behind: a signed voucher and a feedback request.
+"""What a completed refund leaves behind: a signed voucher, a feedback request and the
+``refund.succeeded`` message (accounting sends its refund receipt).
 
 An operation called where the refund becomes ``refunded`` (``execution._finish``), so both
 are written in the same transaction as that status change, under the refund's lock.
@@ -6,11 +7,13 @@ are written in the same transaction as that status change, under the refund's lo
 
 from __future__ import annotations
 
+from oms.core import outbox
 from oms.core.shapes import project
 from oms.core.uow import UnitOfWork
 from oms.feedback import service as feedback
 from oms.feedback.schemas import FeedbackSubject
 from oms.payments.config import gateway_accounts
+from oms.refunds.events import RefundSucceeded
 from oms.refunds.models import Refund
 from oms.vouchers import service as vouchers
 from oms.vouchers.schemas import RefundFacts
@@ -19,7 +22,7 @@ __all__ = ["record_completion"]
 
 
 def record_completion(uow: UnitOfWork, refund: Refund) -> None:
-    """Issue the refund's voucher and ask the customer for feedback (never commits)."""
+    """Issue the refund's voucher, ask for feedback, announce the refund (never commits)."""
     vouchers.issue_voucher(uow, _facts(uow, refund))
     subject = FeedbackSubject(
         tenant_id=refund.tenant_id,
@@ -30,6 +33,23 @@ def record_completion(uow: UnitOfWork, refund: Refund) -> None:
         agent=refund.decided_by,
     )
     feedback.request_feedback(uow, subject)
+    outbox.add(uow, _succeeded(refund))
+
+
+def _succeeded(refund: Refund) -> RefundSucceeded:
+    assert refund.refunded_at is not None
+    return RefundSucceeded(
+        tenant_id=refund.tenant_id,
+        refund_id=refund.id,
+        order_id=refund.order_id,
+        order_no=refund.order_no,
+        scope=refund.scope,
+        gateway=refund.gateway,
+        trade_no=refund.trade_no,
+        amount=refund.amount,
+        currency=refund.currency,
+        refunded_at=refund.refunded_at,
+    )
 
 
 def _facts(uow: UnitOfWork, refund: Refund) -> RefundFacts:

@@ -30,6 +30,8 @@ class TicketKind(StrEnum):
     DELIVERY_STALLED = "delivery_stalled"
     # A paid order no carrier can take (hazardous goods, an unserved region, overweight).
     FULFILMENT_UNPLANNED = "fulfilment_unplanned"
+    # The merchant's accounting system refused a sales or refund receipt (its message inside).
+    ACCOUNTING_REJECTED = "accounting_rejected"
 
 
 _TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {

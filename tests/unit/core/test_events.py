@@ -11,7 +11,7 @@ import importlib
 import json
 import pkgutil
 import types
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import pytest
@@ -49,6 +49,7 @@ def _sample(hint: Any, name: str) -> Any:
     if origin is dict or hint is dict:
         return {"k": "v", "n": 1, "none": None}
     samples: dict[Any, Any] = {str: f"{name}-1", int: 7, bool: True, date: date(2026, 1, 24)}
+    samples[datetime] = datetime(2026, 1, 24, 5, 0, 1, tzinfo=UTC)
     if hint in samples:
         return samples[hint]
     if hint is Any:
@@ -181,6 +182,28 @@ LEGACY = {
     "webhook.deliver": {"delivery_id": "d1", "replay": True},
     "finance.pull": {"source_id": "s1", "bill_date": "2026-01-23"},
     "channel.delivery_deferred": {"channel": "shopify", "inbox_id": "i1"},
+    "payment.confirmed": {
+        "payment_id": "p1",
+        "order_id": "o1",
+        "order_no": "260124000000001234",
+        "gateway": "alipay",
+        "trade_no": "2026012422001400000000000001",
+        "amount": 12900,
+        "currency": "CNY",
+        "paid_at": "2026-01-24T05:00:01Z",
+    },
+    "refund.succeeded": {
+        "refund_id": "r1",
+        "order_id": "o1",
+        "order_no": "260124000000001234",
+        "scope": "whole",
+        "gateway": "alipay",
+        "trade_no": "2026012422001400000000000001",
+        "amount": 12900,
+        "currency": "CNY",
+        "refunded_at": "2026-01-25T02:00:00Z",
+    },
+    "accounting.send": {"document_id": "d1"},
 }
 
 

@@ -1,7 +1,7 @@
 """partner api: tenants' external reference per partner; rate-limit counters
 
 Revision ID: 0026
-Revises: 0023
+Revises: 0025
 Create Date: 2026-12-02 18:50:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import oms.core.db
 
 revision = "0026"
-down_revision = "0023"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 

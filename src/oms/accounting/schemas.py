@@ -1,0 +1,52 @@
+"""Shapes of the accounting domain: a connection (never its token) and a document."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+__all__ = ["ConnectionIn", "ConnectionOut", "DocumentOut"]
+
+
+class ConnectionIn(BaseModel):
+    """What ``oms accounting connect`` sets; ``token`` is sealed before it is stored."""
+
+    sink: str
+    company_id: str | None
+    token: str | None
+    base_url: str
+    item_ref: str
+    account_ref: str | None = None
+
+
+class ConnectionOut(BaseModel):
+    tenant_id: str
+    sink: str
+    company_id: str
+    base_url: str
+    item_ref: str
+    account_ref: str | None
+    has_token: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class DocumentOut(BaseModel):
+    id: str
+    sink: str
+    kind: str
+    source_id: str
+    order_id: str
+    order_no: str
+    reference: str | None
+    amount: int
+    currency: str
+    txn_date: date
+    status: str
+    attempts: int
+    external_id: str | None
+    last_error: str | None
+    ticket_id: str | None
+    created_at: datetime
+    sent_at: datetime | None

@@ -1,0 +1,1 @@
+"""Adapters to accounting systems, behind one interface (``base.AccountingSink``)."""
