@@ -25,6 +25,7 @@ from oms.finance.cli import finance_app
 from oms.fulfilment.tracking.cli import tracking_app
 from oms.inventory.cli import stock_app
 from oms.payments.cli import payments_app
+from oms.risk.delay.cli import delay_app
 from oms.vouchers.cli import vouchers_app
 
 __all__ = ["app"]
@@ -48,6 +49,9 @@ app.add_typer(payments_app, name="payments")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(finance_app, name="finance")
 app.add_typer(vouchers_app, name="vouchers")
+risk_app = typer.Typer(help="Risk: delay risk 12 h ahead", no_args_is_help=True)
+risk_app.add_typer(delay_app, name="delay")
+app.add_typer(risk_app, name="risk")
 
 DEMO_CREDENTIALS = Path("var/demo-credentials.json")
 
