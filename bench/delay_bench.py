@@ -70,7 +70,7 @@ def main() -> None:
     gap = bayes - auc
     print(f"evaluation window: {window.sum()} parcels, late rate {y.mean():.4f}")
     print(
-        f"ECE (15 equal-mass bins)  {ece:.4f}   target <= {ECE_TARGET}  ratio {ece / ECE_TARGET:.2f}"
+        f"ECE (15 equal-mass bins) {ece:.4f}  target <= {ECE_TARGET}  ratio {ece / ECE_TARGET:.2f}"
     )
     print(
         f"AUC {auc:.4f} vs Bayes AUC {bayes:.4f}: gap {gap:.4f}   target <= {AUC_GAP_TARGET}"

@@ -42,7 +42,8 @@ DELIVERED_AT = "delivered_at"
 TIME_COLUMNS = ("shipped_at", "promised_at")
 _NUMERIC = ("outlet_load", "rain_mm", "temp_c")
 _TEXT = ("parcel_id", "carrier", "service", "origin_city", "dest_city", "outlet_id")
-_OFFSET = r"(Z|z|[+-]\d{2}(?::?\d{2})?)$"
+# The offset after a time of day (so a bare date's "-02" is not taken for one).
+_OFFSET = r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(Z|z|[+-]\d{2}(?::?\d{2})?)$"
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def read_history(path: Path) -> Parcels:
     Raises: ERR_RISK_DELAY_INPUT_INVALID.
     """
     raw = _read(path, required=(*REQUIRED, DELIVERED_AT))
-    delivered = raw[DELIVERED_AT].fillna("").str.strip() != ""
+    delivered = raw[DELIVERED_AT].notna()
     frame = _checked(raw, path)
     delivered_at = _times(raw[DELIVERED_AT].where(delivered), DELIVERED_AT, path, optional=True)
     frame = frame.assign(late=(delivered_at[0] > frame["promised_at"]).astype("int8"))
@@ -91,7 +92,14 @@ def _read(path: Path, *, required: tuple[str, ...]) -> pd.DataFrame:
         )
     wanted = [c for c in (*required, *OPTIONAL) if c in header]
     try:
-        return pd.read_csv(path, usecols=wanted, dtype=str, keep_default_na=False, na_values=[""])
+        return pd.read_csv(
+            path,
+            usecols=wanted,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            skipinitialspace=True,
+        )
     except ValueError as error:
         raise DelayInputInvalid(f"{path}: {error}", file=str(path)) from error
 
@@ -99,9 +107,8 @@ def _read(path: Path, *, required: tuple[str, ...]) -> pd.DataFrame:
 def _checked(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     columns: dict[str, pd.Series] = {}
     for name in _TEXT:
-        text = raw[name].fillna("").str.strip()
-        _refuse(text == "", name, path, "is empty")
-        columns[name] = text
+        _refuse(raw[name].isna(), name, path, "is empty")
+        columns[name] = raw[name]
     for name in _NUMERIC:
         if name not in raw:
             columns[name] = pd.Series(np.nan, index=raw.index)
@@ -110,7 +117,7 @@ def _checked(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
         _refuse(value.isna() & raw[name].notna(), name, path, "is not a number")
         columns[name] = value.astype("float64")
     if "weather_code" in raw.columns:
-        columns["weather_code"] = raw["weather_code"].str.strip()
+        columns["weather_code"] = raw["weather_code"]
     else:
         columns["weather_code"] = pd.Series(pd.NA, index=raw.index, dtype="string")
     _refuse(columns["outlet_load"].isna(), "outlet_load", path, "is empty")
@@ -123,15 +130,36 @@ def _checked(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
 
 def _times(raw: pd.Series, name: str, path: Path, *, optional: bool) -> tuple[pd.Series, pd.Series]:
     """UTC instants and the written offset in minutes; refuses a time without offset."""
-    text = raw.fillna("").str.strip()
-    present = text != ""
+    present = raw.notna()
     if not optional:
         _refuse(~present, name, path, "is empty")
+    same_offset = _one_offset(raw)
+    if same_offset is not None:
+        return same_offset
+    text = raw.fillna("").str.strip()
     suffix = text.str.extract(_OFFSET, expand=False)
     parsed = pd.to_datetime(text.where(present), format="ISO8601", utc=True, errors="coerce")
     bad = present & (parsed.isna() | suffix.isna())
     _refuse(bad, name, path, "is not an ISO 8601 time with an offset (e.g. 2026-05-01T18:00+08:00)")
     return parsed, _offset_minutes(suffix)
+
+
+def _one_offset(raw: pd.Series) -> tuple[pd.Series, pd.Series] | None:
+    """The fast path for a file written with one offset throughout (the usual export)."""
+    try:
+        parsed = pd.to_datetime(raw, format="ISO8601", errors="raise")
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        return (
+            None  # naive times (or mixed offsets, parsed as objects): the careful path says which
+        )
+    zone = parsed.dt.tz
+    delta = None if zone is None else zone.utcoffset(None)
+    if delta is None:
+        return None
+    minutes = int(delta.total_seconds() // 60)
+    return parsed.dt.tz_convert("UTC"), pd.Series(minutes, index=raw.index, dtype="int32")
 
 
 def _offset_minutes(suffix: pd.Series) -> pd.Series:

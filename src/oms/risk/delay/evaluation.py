@@ -71,7 +71,7 @@ def evaluate(
 def expected_calibration_error(
     y: NDArray[np.int8], p: NDArray[np.float64], *, bins: int = ECE_BINS
 ) -> float:
-    """Mass-weighted mean |mean predicted − observed rate| over equal-mass bins."""
+    """Mass-weighted mean |mean predicted - observed rate| over equal-mass bins."""
     order = np.argsort(p, kind="stable")
     total = 0.0
     for chunk in np.array_split(order, min(bins, len(order))):

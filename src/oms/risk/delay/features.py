@@ -101,14 +101,14 @@ def _computed(known: pd.DataFrame) -> dict[str, pd.Series]:
     promised_local = _local(known["promised_at"], known["promised_at_offset_min"])
     shipped_local = _local(known["shipped_at"], known["shipped_at_offset_min"])
     is_shipped = known["shipped_at"] <= scored_at
-    lead = (known["promised_at"] - known["shipped_at"]) / pd.Timedelta(hours=1)
+    lead = (known["promised_at"] - known["shipped_at"]).dt.total_seconds() / 3600
     return {
         **{name: known[name] for name in ("carrier", "service", "origin_city", "dest_city")},
         "route": known["origin_city"] + "→" + known["dest_city"],
         "outlet_id": known["outlet_id"],
         "outlet_load": known["outlet_load"].astype("float64"),
         "promised_hour": promised_local.dt.hour.astype("float64"),
-        "promised_weekday": promised_local.dt.weekday.astype("float64"),
+        "promised_weekday": promised_local.dt.day_of_week.astype("float64"),
         "is_shipped_by_cutoff": is_shipped.astype("float64"),
         "promised_lead_h": lead.where(is_shipped, np.nan).astype("float64"),
         "shipped_hour": shipped_local.dt.hour.where(is_shipped, np.nan).astype("float64"),
@@ -120,4 +120,5 @@ def _computed(known: pd.DataFrame) -> dict[str, pd.Series]:
 
 def _local(utc: pd.Series, offset_min: pd.Series) -> pd.Series:
     """Wall-clock time as written: UTC plus the written offset, without a zone."""
-    return utc.dt.tz_localize(None) + pd.to_timedelta(offset_min, unit="min")
+    local: pd.Series = utc.dt.tz_localize(None) + pd.to_timedelta(offset_min, unit="min")
+    return local

@@ -53,7 +53,7 @@ def save_model(training: Training, out: Path) -> None:
 
 
 def load_model(directory: Path) -> DelayModel:
-    """Read a model directory written by :func:`save_model`. Raises: ERR_RISK_DELAY_MODEL_INVALID."""
+    """Read a directory written by :func:`save_model`. Raises: ERR_RISK_DELAY_MODEL_INVALID."""
     try:
         meta = json.loads((directory / _MODEL).read_text())
         booster = lgb.Booster(model_file=str(directory / _BOOSTER))
@@ -93,7 +93,7 @@ def card_markdown(card: dict[str, Any]) -> str:
         ("PR-AUC", ev["pr_auc"]),
         ("Brier", ev["brier"]),
         ("Brier of the window's base rate", ev["base_rate_brier"]),
-        ("Brier skill (1 − Brier / base)", ev["brier_skill"]),
+        ("Brier skill (1 - Brier / base)", ev["brier_skill"]),
         (f"ECE ({ev['ece_bins']} equal-mass bins)", ev["ece"]),
         (
             f"precision at capacity ({ev['capacity_share']:.1%} of parcels)",
