@@ -25,6 +25,7 @@ from oms.finance.cli import finance_app
 from oms.fulfilment.tracking.cli import tracking_app
 from oms.inventory.cli import stock_app
 from oms.payments.cli import payments_app
+from oms.refunds.advice import advice_report
 from oms.risk.delay.cli import delay_app
 from oms.vouchers.cli import vouchers_app
 
@@ -52,6 +53,16 @@ app.add_typer(vouchers_app, name="vouchers")
 risk_app = typer.Typer(help="Risk: delay risk 12 h ahead", no_args_is_help=True)
 risk_app.add_typer(delay_app, name="delay")
 app.add_typer(risk_app, name="risk")
+reports_app = typer.Typer(help="Reports across domains", no_args_is_help=True)
+app.add_typer(reports_app, name="reports")
+
+
+@reports_app.command("refund-advice")
+def refund_advice_report(tenant: Annotated[str, typer.Option(help="tenant id")]) -> None:
+    """Refund advice evaluated: followed or not, repeat purchases within 60 days, feedback."""
+    with exit_on_app_error():
+        print_json(advice_report(database(), tenant))
+
 
 DEMO_CREDENTIALS = Path("var/demo-credentials.json")
 
