@@ -28,6 +28,8 @@ from oms.intelligence.linking.cli import link_app
 from oms.intelligence.rca.cli import analytics_app
 from oms.inventory.cli import stock_app
 from oms.payments.cli import payments_app
+from oms.refunds.advice import advice_report
+from oms.risk.delay.cli import delay_app
 from oms.vouchers.cli import vouchers_app
 
 __all__ = ["app"]
@@ -54,6 +56,19 @@ app.add_typer(vouchers_app, name="vouchers")
 app.add_typer(link_app, name="link")
 app.add_typer(analytics_app, name="analytics")
 app.add_typer(accounting_app, name="accounting")
+risk_app = typer.Typer(help="Risk: delay risk 12 h ahead", no_args_is_help=True)
+risk_app.add_typer(delay_app, name="delay")
+app.add_typer(risk_app, name="risk")
+reports_app = typer.Typer(help="Reports across domains", no_args_is_help=True)
+app.add_typer(reports_app, name="reports")
+
+
+@reports_app.command("refund-advice")
+def refund_advice_report(tenant: Annotated[str, typer.Option(help="tenant id")]) -> None:
+    """Refund advice evaluated: followed or not, repeat purchases within 60 days, feedback."""
+    with exit_on_app_error():
+        print_json(advice_report(database(), tenant))
+
 
 DEMO_CREDENTIALS = Path("var/demo-credentials.json")
 

@@ -9,8 +9,11 @@ from fastapi import APIRouter, Path, Query, Response
 from oms.core.paging import Page, Paging
 from oms.http.deps import CurrentActor, CurrentPrincipal, Db, requires
 from oms.http.problems import problems
-from oms.refunds import queries, routing, service, sla, trust
+from oms.refunds import advice, queries, routing, service, sla, trust
 from oms.refunds.schemas import (
+    AdviceIn,
+    AdviceOut,
+    AdviceReport,
     DecisionIn,
     GroupIn,
     GroupOut,
@@ -102,6 +105,26 @@ def get_settings(principal: CurrentPrincipal, db: Db) -> SettingsOut:
 def put_settings(body: SettingsIn, principal: CurrentPrincipal, db: Db) -> SettingsOut:
     """Set the auto-refund settings."""
     return trust.put_settings(db, principal.tenant_id, body)
+
+
+@router.get("/advice/report", dependencies=[requires("refunds:review")])
+def refund_advice_report(principal: CurrentPrincipal, db: Db) -> AdviceReport:
+    """Refund advice evaluated: followed or not, repeat purchases within 60 days, feedback."""
+    return advice.advice_report(db, principal.tenant_id)
+
+
+@router.get("/{refund_id}/advice", dependencies=[requires("refunds:read")], responses=problems(404))
+def read_refund_advice(refund_id: str, principal: CurrentPrincipal, db: Db) -> AdviceOut:
+    """The strategy advised for a refund, with the reasons shown to the reviewer."""
+    return advice.get_advice(db, principal.tenant_id, refund_id)
+
+
+@router.post(
+    "/{refund_id}/advice", dependencies=[requires("refunds:review")], responses=problems(404)
+)
+def record_refund_advice(refund_id: str, body: AdviceIn, actor: CurrentActor, db: Db) -> AdviceOut:
+    """Record the reviewer's choice of strategy and/or the buyer's feedback score."""
+    return advice.record_advice(db, actor, refund_id, body)
 
 
 @router.get("/{refund_id}", dependencies=[requires("refunds:read")])

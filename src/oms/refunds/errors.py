@@ -12,6 +12,7 @@ __all__ = [
     "InvalidRoutingRule",
     "NotInReviewGroup",
     "NotRefundable",
+    "RefundAdviceNotFound",
     "RefundNotFound",
     "RequestIdReused",
 ]
@@ -21,6 +22,12 @@ class RefundNotFound(AppError):
     code = "ERR_REFUND_NOT_FOUND"
     http_status = 404
     title = "Refund not found"
+
+
+class RefundAdviceNotFound(AppError):
+    code = "ERR_REFUND_ADVICE_NOT_FOUND"
+    http_status = 404
+    title = "No advice recorded for this refund"
 
 
 class ExceedsPaid(AppError):

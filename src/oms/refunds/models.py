@@ -10,7 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from oms.core.db import Base, JSONType, TenantKeyed, UTCDateTime
 
-__all__ = ["Refund", "RefundGroup", "RefundGroupMember", "RefundRule", "RefundSettings"]
+__all__ = [
+    "Refund",
+    "RefundAdvice",
+    "RefundGroup",
+    "RefundGroupMember",
+    "RefundRule",
+    "RefundSettings",
+]
 
 
 class Refund(TenantKeyed, Base):
@@ -123,3 +130,28 @@ class RefundSettings(Base):
     max_return_rate_bp: Mapped[int] = mapped_column(Integer)
     require_no_disputes: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RefundAdvice(Base):
+    """The strategy advised for a refund request, the reviewer's choice and the outcome."""
+
+    __tablename__ = "refund_advice"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "refund_id"], ["refunds.tenant_id", "refunds.id"]),
+        Index("ix_refund_advice_advised", "tenant_id", "advised_at"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    refund_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    buyer_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    strategy: Mapped[str] = mapped_column(
+        String(16)
+    )  # original_route | store_balance | goodwill_gift
+    reasons: Mapped[list[str]] = mapped_column(JSONType)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    advised_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    chosen: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    chosen_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    chosen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The buyer's answer to the feedback request after the refund (1-5), when it came.
+    feedback_score: Mapped[int | None] = mapped_column(Integer, nullable=True)

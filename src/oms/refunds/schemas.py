@@ -53,6 +53,24 @@ class Colour(StrEnum):
     RED = "red"
 
 
+class MembershipLevel(StrEnum):
+    """The buyer's membership level as the channel or the merchant's CRM reports it."""
+
+    NONE = "none"
+    MEMBER = "member"
+    SILVER = "silver"
+    GOLD = "gold"
+    PLATINUM = "platinum"
+
+
+class AdviceStrategy(StrEnum):
+    """How to settle a refund: money back the way it came, store balance, or a goodwill gift."""
+
+    ORIGINAL_ROUTE = "original_route"
+    STORE_BALANCE = "store_balance"
+    GOODWILL_GIFT = "goodwill_gift"
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -76,6 +94,7 @@ class RefundIn(_In):
         Field(max_length=20),
     ] = []
     request_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:\-]{1,64}$")] | None = None
+    membership_level: MembershipLevel | None = None
 
     @model_validator(mode="after")
     def _one_scope(self) -> RefundIn:
@@ -205,3 +224,48 @@ class SlaBoard(BaseModel):
     counts: dict[str, int]
     total_incurred: int
     total_at_risk: int
+
+
+class AdviceIn(_In):
+    """What the reviewer chose and, later, the buyer's feedback score (either or both)."""
+
+    chosen: AdviceStrategy | None = None
+    feedback_score: Annotated[int, Field(ge=1, le=5)] | None = None
+
+
+class AdviceOut(BaseModel):
+    """The strategy advised for a refund, with the reasons shown to the reviewer."""
+
+    refund_id: str
+    strategy: AdviceStrategy
+    reasons: list[str]
+    figures: dict[str, Any]
+    advised_at: datetime
+    chosen: AdviceStrategy | None
+    chosen_by: str | None
+    chosen_at: datetime | None
+    feedback_score: int | None
+
+
+class AdviceReportRow(BaseModel):
+    """One advised strategy: how often reviewers followed it, and what followed."""
+
+    strategy: AdviceStrategy
+    advised: int
+    followed: int
+    overridden: int
+    undecided: int
+    # Refunds requested at least 60 days ago (so a repeat purchase could have happened).
+    mature: int
+    repeat_rate_followed: float | None
+    repeat_rate_overridden: float | None
+    feedback_mean_followed: float | None
+    feedback_mean_overridden: float | None
+
+
+class AdviceReport(BaseModel):
+    """Refund advice evaluated: per advised strategy, repeat purchases within 60 days."""
+
+    tenant_id: str
+    repeat_window_days: int
+    rows: list[AdviceReportRow]

@@ -19,7 +19,7 @@ from oms.inventory.schemas import MovementIn
 from oms.inventory.service import apply_manual_movement
 from oms.inventory.states import MovementKind
 from oms.orders import service as orders
-from oms.refunds import routing, trust
+from oms.refunds import advice, routing, trust
 from oms.refunds.errors import (
     IllegalRefundTransition,
     InvalidRefundLines,
@@ -119,6 +119,7 @@ def _insert(
     uow.session.add(refund)
     uow.session.flush()
     record(uow, actor, refund, "refund_requested", from_status=None, reason=str(data.reason))
+    advice.advise(uow, refund, membership=data.membership_level)
     return refund
 
 

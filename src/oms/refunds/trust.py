@@ -23,7 +23,7 @@ from oms.refunds.models import Refund, RefundSettings
 from oms.refunds.schemas import SettingsIn, SettingsOut
 from oms.refunds.states import RefundStatus
 
-__all__ = ["evaluate", "get_settings", "put_settings"]
+__all__ = ["buyer_figures", "evaluate", "get_settings", "put_settings"]
 
 _MIN_WINDOW_DAYS = 180
 
@@ -75,9 +75,28 @@ def _figures(
     now: datetime,
     settings: SettingsOut,
 ) -> dict[str, Any]:
+    window_days = max(settings.min_history_days, _MIN_WINDOW_DAYS)
+    return buyer_figures(
+        session, tenant_id, buyer_id, order_id=order_id, now=now, window_days=window_days
+    )
+
+
+def buyer_figures(
+    session: Session,
+    tenant_id: str,
+    buyer_id: str,
+    *,
+    order_id: str,
+    now: datetime,
+    window_days: int,
+) -> dict[str, Any]:
+    """A buyer's history over the last ``window_days``: orders, refunded ones, rate, disputes.
+
+    An operation in the caller's session (auto-refund and refund advice read the same figures).
+    """
     orders = buyer_orders(session, tenant_id, buyer_id)
     history_days = (now - orders[0].placed_at).days if orders else 0
-    since = now - timedelta(days=max(settings.min_history_days, _MIN_WINDOW_DAYS))
+    since = now - timedelta(days=window_days)
     window = {o.id for o in orders if o.paid_at is not None and o.placed_at >= since}
     window.discard(order_id)
     refunded = _count_orders(session, tenant_id, buyer_id, RefundStatus.REFUNDED, window)
@@ -89,7 +108,7 @@ def _figures(
         "refunded_orders": refunded,
         "return_rate_bp": round(rate_bp, 2),
         "disputes": disputes,
-        "window_days": max(settings.min_history_days, _MIN_WINDOW_DAYS),
+        "window_days": window_days,
     }
 
 

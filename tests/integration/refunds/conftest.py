@@ -12,6 +12,12 @@ from fastapi.testclient import TestClient
 from oms.config import Settings
 from oms.core.clock import ManualClock
 from oms.core.uow import Database
+from oms.orders.schemas import OrderEventIn
+from oms.orders.service import apply_event, place_order
+from oms.orders.states import OrderEvent
+from oms.refunds.execution import execute_refund
+from oms.refunds.schemas import DecisionIn, RefundIn
+from oms.refunds.service import approve_refund, reject_refund, request_refund
 from tests.fixtures.gateways import (
     ORDER_TOTAL,
     FakeGateway,
@@ -20,7 +26,7 @@ from tests.fixtures.gateways import (
     wechatpay_notification,
 )
 from tests.fixtures.jobs import app_worker
-from tests.fixtures.orders import order_payload
+from tests.fixtures.orders import order_create, order_payload
 from tests.fixtures.tenants import TenantKeys
 
 MAX_ATTEMPTS = 3
@@ -123,3 +129,40 @@ def approve(client: TestClient, tenant: TenantKeys, refund_id: str, role: str = 
     return client.post(
         f"/api/v1/refunds/{refund_id}/approve", json={}, headers=tenant.headers(role)
     )
+
+
+def buyer_history(
+    db: Database,
+    clock: ManualClock,
+    tenant: TenantKeys,
+    *,
+    days_ago: int,
+    orders: int = 0,
+    refunded: int = 0,
+    rejected: int = 0,
+) -> None:
+    """Buyer b-1's first order ``days_ago``, then ``orders`` paid 10 days ago, some refunded
+    (the first ``refunded``) and some refused (the next ``rejected``: disputes)."""
+    now = clock.now()
+    actor = tenant.actor()
+    clock.set(now - timedelta(days=days_ago))
+    paid_order(db, tenant)
+    clock.set(now - timedelta(days=10))
+    for index in range(orders):
+        order_id = paid_order(db, tenant)
+        if index < refunded + rejected:
+            data = RefundIn(order_id=order_id, amount=100, reason="quality")
+            rid = request_refund(db, actor, data).refund.id
+            if index < refunded:
+                approve_refund(db, actor, rid, DecisionIn())
+                execute_refund(db, tenant_id=tenant.tenant_id, refund_id=rid, is_last_attempt=True)
+            else:
+                reject_refund(db, actor, rid, DecisionIn())
+    clock.set(now)
+
+
+def paid_order(db: Database, tenant: TenantKeys, **overrides: Any) -> str:
+    actor = tenant.actor()
+    order_id = place_order(db, actor, order_create(**overrides)).order.id
+    apply_event(db, actor, order_id, OrderEventIn(event=OrderEvent.PAY))
+    return order_id

@@ -13,20 +13,14 @@ from oms.core.auth import authenticate_api_key
 from oms.core.clock import ManualClock
 from oms.core.jobs import list_jobs
 from oms.core.uow import Database
-from oms.orders.schemas import OrderEventIn
-from oms.orders.service import apply_event, place_order
-from oms.orders.states import OrderEvent
-from oms.refunds.execution import execute_refund
 from oms.refunds.orphans import refund_orphaned_payment
-from oms.refunds.schemas import DecisionIn, RefundIn
-from oms.refunds.service import approve_refund, reject_refund, request_refund
 from oms.refunds.sla import sweep_red_refunds
 from tests.fixtures.gateways import ORDER_TOTAL, FakeGateway, Trade, alipay_notification
-from tests.fixtures.orders import order_create
 from tests.fixtures.tenants import TenantKeys
 from tests.integration.refunds.conftest import (
     ALIPAY_TRADE,
     approve,
+    buyer_history,
     channel_paid_order,
     create_order,
     refund,
@@ -139,42 +133,6 @@ def test_a_red_refund_alerts_its_supervisor_once(
     assert _board(client, tenant)["items"][0]["escalated"] is True
 
 
-def _history(
-    db: Database,
-    clock: ManualClock,
-    tenant: TenantKeys,
-    *,
-    days_ago: int,
-    orders: int = 0,
-    refunded: int = 0,
-    rejected: int = 0,
-) -> None:
-    """Buyer b-1's first order ``days_ago``, then ``orders`` paid 10 days ago, some refunded."""
-    now = clock.now()
-    actor = tenant.actor()
-    clock.set(now - timedelta(days=days_ago))
-    _paid_order(db, tenant)
-    clock.set(now - timedelta(days=10))
-    for index in range(orders):
-        order_id = _paid_order(db, tenant)
-        if index < refunded + rejected:
-            data = RefundIn(order_id=order_id, amount=100, reason="quality")
-            rid = request_refund(db, actor, data).refund.id
-            if index < refunded:
-                approve_refund(db, actor, rid, DecisionIn())
-                execute_refund(db, tenant_id=tenant.tenant_id, refund_id=rid, is_last_attempt=True)
-            else:
-                reject_refund(db, actor, rid, DecisionIn())
-    clock.set(now)
-
-
-def _paid_order(db: Database, tenant: TenantKeys) -> str:
-    actor = tenant.actor()
-    order_id = place_order(db, actor, order_create()).order.id
-    apply_event(db, actor, order_id, OrderEventIn(event=OrderEvent.PAY))
-    return order_id
-
-
 @pytest.mark.parametrize(
     ("history", "settings", "eligible"),
     [
@@ -198,7 +156,7 @@ def test_trusted_customers_are_refunded_without_review(
     settings: dict[str, Any],
     eligible: bool,
 ) -> None:
-    _history(db, clock, tenant, **history)
+    buyer_history(db, clock, tenant, **history)
     chosen = {"auto_refund_enabled": True, "min_history_days": 180} | settings
     assert (
         client.put("/api/v1/refunds/settings", json=chosen, headers=tenant.headers()).status_code

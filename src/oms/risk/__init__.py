@@ -1,0 +1,1 @@
+"""Risk: interception rules, blacklists, delay risk and refund strategy advice."""
