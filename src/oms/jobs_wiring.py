@@ -20,6 +20,7 @@ from oms.payments import jobs as payments_jobs
 from oms.payments.confirmation import QUERY_TIMEOUT_SECONDS
 from oms.refunds import jobs as refunds_jobs
 from oms.refunds.execution import GATEWAY_TIMEOUT_SECONDS
+from oms.risk import jobs as risk_jobs
 from oms.webhooks import jobs as webhooks_jobs
 
 __all__ = ["IDEMPOTENCY_PURGE_SECONDS", "build_registry"]
@@ -48,4 +49,5 @@ def build_registry(
     finance_pulls_jobs.register(registry)
     tracking_jobs.register(registry, settings)
     planning_jobs.register(registry)
+    risk_jobs.register(registry)
     return registry

@@ -17,6 +17,7 @@ from oms.inventory import models as inventory_models
 from oms.orders import models as order_models
 from oms.payments import models as payment_models
 from oms.refunds import models as refund_models
+from oms.risk import models as risk_models
 from oms.tickets import models as ticket_models
 from oms.users import models as user_models
 from oms.vouchers import models as voucher_models
@@ -44,5 +45,6 @@ _REGISTERED = (
     finance_pull_models,
     voucher_models,
     feedback_models,
+    risk_models,
 )
 metadata = Base.metadata
