@@ -153,7 +153,6 @@ def _act(uow: UnitOfWork, row: Assessment, now: datetime) -> None:
     unpaid = view.status == OrderStatus.PENDING_PAYMENT
     if row.action == Action.BLOCK and unpaid:
         if _order_event(uow, row, OrderEvent.CANCEL, HOLD_REASON, now):
-            _move(uow, row, HoldStatus.AWAITING_PAYMENT, now)
             _move(uow, row, HoldStatus.CANCELLED, now)
         return
     if unpaid:
@@ -161,7 +160,6 @@ def _act(uow: UnitOfWork, row: Assessment, now: datetime) -> None:
     elif view.status == OrderStatus.PAID and _order_event(
         uow, row, OrderEvent.HOLD, HOLD_REASON, now
     ):
-        _move(uow, row, HoldStatus.AWAITING_PAYMENT, now)
         _move(uow, row, HoldStatus.HELD, now)
 
 

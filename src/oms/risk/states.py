@@ -1,6 +1,6 @@
 """Where an order's risk hold stands: the status table of ``risk_assessments``.
 
-``clear``: nothing to hold. ``awaiting_payment``: a ``review`` hit on an unpaid order; the
+``clear``: nothing to hold (every assessment starts here). ``awaiting_payment``: a ``review`` hit on an unpaid order; the
 order is held when it is paid (the lifecycle holds only paid orders). ``held``: on hold with
 reason ``high_risk`` for a reviewer. ``released`` / ``cancelled``: the reviewer's decision
 (or, for ``cancelled``, a ``block`` hit on an unpaid order).
@@ -41,7 +41,7 @@ HOLD_MACHINE: Machine[HoldStatus] = Machine(
     name="risk hold",
     status=HoldStatus,
     table={
-        H.CLEAR: frozenset(),
+        H.CLEAR: frozenset({H.AWAITING_PAYMENT, H.HELD, H.CANCELLED}),
         H.AWAITING_PAYMENT: frozenset({H.HELD, H.CANCELLED, H.CLEAR}),
         H.HELD: frozenset({H.RELEASED, H.CANCELLED}),
         H.RELEASED: frozenset(),
