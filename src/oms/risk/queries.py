@@ -11,7 +11,7 @@ from oms.risk.models import Assessment, BlacklistEntry
 from oms.risk.schemas import Fact, QueueItem, RiskOut
 from oms.risk.states import HOLD_REASON, HoldStatus
 
-__all__ = ["blacklist_batches", "order_risk", "risk_out", "risk_queue"]
+__all__ = ["blacklist_batches", "order_features", "order_risk", "risk_out", "risk_queue"]
 
 _MAX_ID = 36
 
@@ -106,3 +106,10 @@ def risk_out(row: Assessment) -> RiskOut:
         decided_by=row.decided_by,
         decision_reason=row.decision_reason,
     )
+
+
+def order_features(db: Database, tenant_id: str, order_id: str) -> dict[str, object]:
+    """The features the rules saw for the order (empty before it is assessed)."""
+    with db.reader() as session:
+        row = session.get(Assessment, (tenant_id, order_id))
+        return dict(row.features) if row is not None else {}

@@ -1,9 +1,10 @@
 """Where an order's risk hold stands: the status table of ``risk_assessments``.
 
-``clear``: nothing to hold (every assessment starts here). ``awaiting_payment``: a ``review`` hit on an unpaid order; the
-order is held when it is paid (the lifecycle holds only paid orders). ``held``: on hold with
-reason ``high_risk`` for a reviewer. ``released`` / ``cancelled``: the reviewer's decision
-(or, for ``cancelled``, a ``block`` hit on an unpaid order).
+``clear``: nothing to hold (every assessment starts here). ``awaiting_payment``: a
+``review`` hit on an unpaid order; the order is held when it is paid (the lifecycle holds
+only paid orders). ``held``: on hold with reason ``high_risk`` for a reviewer. ``released``
+and ``cancelled``: the reviewer's decision (or, for ``cancelled``, a ``block`` hit on an
+unpaid order).
 """
 
 from __future__ import annotations
