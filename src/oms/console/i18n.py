@@ -31,6 +31,11 @@ __all__ = [
     "EVENT_LABELS",
     "EXCEPTION_LABELS",
     "FINANCE_DONE_LABELS",
+    "RISK_ACTION_LABELS",
+    "RISK_BLACKLIST_KIND_LABELS",
+    "RISK_DONE_LABELS",
+    "RISK_LEVEL_LABELS",
+    "RISK_RECOMMENDATION_LABELS",
     "HEALTH_CHECK_LABELS",
     "INBOX_OUTCOME_LABELS",
     "JOB_STATUS_LABELS",
@@ -135,6 +140,11 @@ SLA_COLOUR_LABELS = labels("sla_colour")
 # Statement formats are names, not words: never translated.
 STATEMENT_FORMAT_LABELS = {"mt940": "MT940", "camt053": "camt.053", "csv": "CSV"}
 FINANCE_DONE_LABELS = labels("finance_done")
+RISK_DONE_LABELS = labels("risk_done")
+RISK_LEVEL_LABELS = labels("risk_level")
+RISK_RECOMMENDATION_LABELS = labels("risk_recommendation")
+RISK_ACTION_LABELS = labels("risk_action")
+RISK_BLACKLIST_KIND_LABELS = labels("risk_blacklist_kind")
 # ``legacy`` is no message: an old row's reason text, shown as it was written.
 MATCH_REASON_LABELS = labels("match_reason") | {"legacy": "%(text)s"}
 PLAN_REASON_LABELS = labels("plan_reason")
