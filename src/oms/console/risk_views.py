@@ -87,7 +87,7 @@ def save_rule(
     """Save a rule; a bad expression comes back on the page with the problem named (422)."""
     fields = {"name": name, "expression": expression, "action": action}
     try:
-        data = RuleIn(**fields, enabled=bool(enabled), shadow=bool(shadow))  # type: ignore[arg-type]
+        data = RuleIn(**fields, enabled=bool(enabled), shadow=bool(shadow))
         rulebook.save_rule(db, actor_of(request, user), data)
     except (RuleInvalid, ValueError) as exc:
         message = exc.message if isinstance(exc, AppError) else "the name or action is not valid"
