@@ -12,8 +12,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from oms.core.repo import insert_ignore
+from oms.core.db import table
 from oms.core.uow import UnitOfWork
 from oms.risk import signals
 from oms.risk.models import BlacklistEntry, Signal
@@ -28,6 +30,7 @@ WINDOWS: dict[str, timedelta] = {
 }
 _COUNTED = ("ip", "device", "phone", "address", "buyer")
 _BLACKLISTED = ("phone", "address", "ip", "buyer")
+_SIGNALS = table(Signal)
 
 
 class OrderFacts:
@@ -51,19 +54,21 @@ class OrderFacts:
 
 def record_signals(uow: UnitOfWork, tenant_id: str, facts: OrderFacts) -> None:
     """Record the order's keys (once: a re-run of the same order adds nothing)."""
-    for kind, value in facts.keys.present().items():
-        insert_ignore(
-            uow,
-            Signal,
-            {
-                "tenant_id": tenant_id,
-                "order_id": facts.order_id,
-                "kind": kind,
-                "value": value,
-                "at": facts.placed_at,
-                "amount": facts.amount,
-            },
-        )
+    rows = [
+        {
+            "tenant_id": tenant_id,
+            "order_id": facts.order_id,
+            "kind": kind,
+            "value": value,
+            "at": facts.placed_at,
+            "amount": facts.amount,
+        }
+        for kind, value in facts.keys.present().items()
+    ]
+    if rows:
+        insert = postgres_insert if uow.is_postgres else sqlite_insert
+        statement = insert(_SIGNALS).on_conflict_do_nothing()
+        uow.session.connection().execute(statement, rows)
 
 
 def compute(uow: UnitOfWork, tenant_id: str, facts: OrderFacts) -> dict[str, Any]:
