@@ -44,6 +44,7 @@ from oms.orders import api as orders_api
 from oms.partners import api as partners_overview_api
 from oms.payments import api as payments_api
 from oms.refunds import api as refunds_api
+from oms.risk import api as risk_api
 from oms.tickets import api as tickets_api
 from oms.users import api as users_api
 from oms.users.service import LOCKOUT, MAX_FAILED_LOGINS
@@ -77,6 +78,7 @@ _DOMAIN_ROUTERS = (
     channels_api.router,
     payments_api.router,
     refunds_api.router,
+    risk_api.router,
     webhooks_api.router,
     alerts_api.router,
     finance_pulls_api.router,
@@ -166,7 +168,7 @@ def create_app(
     app.add_middleware(
         BodyGuardMiddleware,
         max_bytes=settings.max_body_bytes,
-        form_paths=("/api/v1/payments/", "/api/v1/finance/statements"),
+        form_paths=("/api/v1/payments/", "/api/v1/finance/statements", "/api/v1/risk/blacklist"),
         intake_paths=INTAKE_PATHS,
     )
     app.add_middleware(TraceMiddleware)

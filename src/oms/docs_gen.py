@@ -83,6 +83,9 @@ PERMISSION_NOTES: dict[str, str] = {
     "refunds:receive": "receive returned goods",
     "refunds:configure": "refund routing, groups, auto-refund settings",
     "vouchers:read": "verify and export the voucher chain",
+    "risk:read": "read orders' risk assessments and the risk queue",
+    "risk:review": "release or cancel an order held for risk",
+    "risk:configure": "write risk rules, dry-run them, import blacklists",
 }
 
 

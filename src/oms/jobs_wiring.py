@@ -23,6 +23,7 @@ from oms.payments import jobs as payments_jobs
 from oms.payments.confirmation import QUERY_TIMEOUT_SECONDS
 from oms.refunds import jobs as refunds_jobs
 from oms.refunds.execution import GATEWAY_TIMEOUT_SECONDS
+from oms.risk import jobs as risk_jobs
 from oms.webhooks import jobs as webhooks_jobs
 
 __all__ = ["IDEMPOTENCY_PURGE_SECONDS", "build_registry"]
@@ -54,4 +55,5 @@ def build_registry(
     planning_jobs.register(registry)
     rca_alerting.register(registry)
     accounting_jobs.register(registry, settings)
+    risk_jobs.register(registry)
     return registry

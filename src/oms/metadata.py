@@ -18,6 +18,7 @@ from oms.inventory import models as inventory_models
 from oms.orders import models as order_models
 from oms.payments import models as payment_models
 from oms.refunds import models as refund_models
+from oms.risk import models as risk_models
 from oms.tickets import models as ticket_models
 from oms.users import models as user_models
 from oms.vouchers import models as voucher_models
@@ -46,5 +47,6 @@ _REGISTERED = (
     voucher_models,
     feedback_models,
     accounting_models,
+    risk_models,
 )
 metadata = Base.metadata

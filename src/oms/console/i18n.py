@@ -46,6 +46,11 @@ __all__ = [
     "REFUND_REASON_LABELS",
     "REFUND_STATUS_LABELS",
     "RESERVATION_STATUS_LABELS",
+    "RISK_ACTION_LABELS",
+    "RISK_BLACKLIST_KIND_LABELS",
+    "RISK_DONE_LABELS",
+    "RISK_LEVEL_LABELS",
+    "RISK_RECOMMENDATION_LABELS",
     "ROLE_LABELS",
     "SEVERITY_LABELS",
     "SLA_COLOUR_LABELS",
@@ -135,6 +140,11 @@ SLA_COLOUR_LABELS = labels("sla_colour")
 # Statement formats are names, not words: never translated.
 STATEMENT_FORMAT_LABELS = {"mt940": "MT940", "camt053": "camt.053", "csv": "CSV"}
 FINANCE_DONE_LABELS = labels("finance_done")
+RISK_DONE_LABELS = labels("risk_done")
+RISK_LEVEL_LABELS = labels("risk_level")
+RISK_RECOMMENDATION_LABELS = labels("risk_recommendation")
+RISK_ACTION_LABELS = labels("risk_action")
+RISK_BLACKLIST_KIND_LABELS = labels("risk_blacklist_kind")
 # ``legacy`` is no message: an old row's reason text, shown as it was written.
 MATCH_REASON_LABELS = labels("match_reason") | {"legacy": "%(text)s"}
 PLAN_REASON_LABELS = labels("plan_reason")

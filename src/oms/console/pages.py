@@ -37,6 +37,7 @@ NAVIGATION = (
     NavItem("tickets", "/console/tickets", N_("Exception tickets"), "tickets:read"),
     NavItem("refunds", "/console/refunds", N_("Refund requests"), "refunds:read"),
     NavItem("refunds_sla", "/console/refunds/sla", N_("SLA board"), "refunds:review"),
+    NavItem("risk", "/console/risk", N_("Risk review"), "risk:read"),
     NavItem("finance", "/console/finance", N_("Bank statements"), "finance:read"),
     NavItem("vouchers", "/console/vouchers", N_("Vouchers"), "vouchers:read"),
     NavItem("jobs", "/console/jobs", N_("Jobs"), "jobs:read"),

@@ -88,8 +88,16 @@ def insert_ignore(uow: UnitOfWork, model: type[Any], values: dict[str, Any]) -> 
     Returns whether the row was inserted.
     """
     insert = postgres_insert if uow.is_postgres else sqlite_insert
-    result = uow.session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return bool(getattr(result, "rowcount", 0))
+    # RETURNING, not the row count: psycopg answers a row count of -1 for these statements
+    # on PostgreSQL, which made a skipped row look inserted.
+    table = model.__table__
+    statement = (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(*table.primary_key.columns)
+    )
+    return uow.session.connection().execute(statement).first() is not None
 
 
 def update_versioned(uow: UnitOfWork, row: Any, values: Mapping[str, Any]) -> bool:

@@ -25,6 +25,7 @@ from oms.finance.schemas import (
     SyncResult,
 )
 from oms.http.deps import CurrentActor, CurrentPrincipal, Db, requires
+from oms.http.uploads import read_upload
 
 __all__ = ["router"]
 
@@ -36,23 +37,12 @@ LineStatus = Literal["unmatched", "review", "matched"]
 MovementStatus = Literal["open", "review", "matched"]
 
 
-async def _upload(request: Request) -> tuple[bytes, str | None]:
-    """The file of a multipart form (field ``file``), or the raw body."""
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form()
-        upload = form.get("file")
-        if upload is not None and not isinstance(upload, str):
-            return await upload.read(), upload.filename
-        return b"", None
-    return await request.body(), None
-
-
 @router.post("/statements", dependencies=Write, status_code=201)
 async def import_statement(
     request: Request, actor: CurrentActor, db: Db, format: StatementFormat
 ) -> ImportResult:
     """Import an MT940, camt.053 or CSV statement (multipart ``file`` or raw body)."""
-    data, filename = await _upload(request)
+    data, filename = await read_upload(request)
     return await run_in_threadpool(
         service.import_statement, db, actor, data=data, fmt=format.value, filename=filename
     )

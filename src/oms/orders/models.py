@@ -54,6 +54,9 @@ class Order(TenantKeyed, Base):
     buyer_phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
     # The phone's digits reversed, so "last four digits" is an indexed prefix search.
     buyer_phone_rev: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # The buyer's connection as the storefront reported it (risk signals), when sent.
+    buyer_ip: Mapped[str | None] = mapped_column(String(45), nullable=True)
+    buyer_device_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     shipping_address: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     # Set when the order needs a person: e.g. "stock_shortage" (paid, stock could not be had).

@@ -95,8 +95,12 @@ def insert_order(
         buyer_name=data.buyer.name,
         buyer_phone=phone,
         buyer_phone_rev=digits[::-1] if digits else None,
+        buyer_ip=str(data.buyer.ip) if data.buyer.ip is not None else None,
+        buyer_device_id=data.buyer.device_id,
         shipping_address=(
-            data.shipping_address.model_dump(exclude_none=True) if data.shipping_address else None
+            data.shipping_address.model_dump(mode="json", exclude_none=True)
+            if data.shipping_address
+            else None
         ),
         note=data.note,
         placed_at=data.placed_at or now,

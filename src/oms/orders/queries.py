@@ -320,6 +320,10 @@ def _render(order: Order, lines: list[OrderLineOut], now: datetime) -> OrderOut:
         status, cancelled_at = OrderStatus.CANCELLED, due
         updated_at = max(updated_at, due)
     buyer = {"id": order.buyer_id, "name": order.buyer_name, "phone": order.buyer_phone}
+    if order.buyer_ip is not None:
+        buyer["ip"] = order.buyer_ip
+    if order.buyer_device_id is not None:
+        buyer["device_id"] = order.buyer_device_id
     # The rest (ids, money columns, addresses, timestamps) are the row's like-named columns.
     return project(
         OrderOut,

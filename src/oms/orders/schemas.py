@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from ipaddress import IPv4Address, IPv6Address
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -37,6 +38,7 @@ Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 Phone = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 \-]{2,30}$")
 ]
+IpAddress = Annotated[IPv4Address | IPv6Address, Field(description="the buyer's IP address")]
 Channel = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.:\-]{0,63}$")]
 Source = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-/@]{0,127}$")]
 # Upper bounds are documented here and enforced by ``orders.amounts`` (ERR_ORDER_INVALID_AMOUNTS,
@@ -55,6 +57,10 @@ class Buyer(_In):
     id: Annotated[str, StringConstraints(max_length=128)] | None = None
     name: Annotated[str, StringConstraints(max_length=200)] | None = None
     phone: Phone | None = None
+    # The buyer's own connection as the storefront saw it (never the API caller's): risk's
+    # IP and device rules read only these; an order without them triggers none of those rules.
+    ip: IpAddress | None = None
+    device_id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
 
 
 class Address(_In):
@@ -67,6 +73,12 @@ class Address(_In):
     line1: Annotated[str, StringConstraints(min_length=1, max_length=500)]
     line2: Annotated[str, StringConstraints(max_length=500)] | None = None
     postal_code: Annotated[str, StringConstraints(max_length=20)] | None = None
+    # Delivery coordinates as the map SDK gave them; ``coord_system`` says which datum
+    # (Chinese maps answer GCJ-02 or BD-09; risk converts both to WGS-84). None: GCJ-02, the
+    # datum every map sold in China must use.
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    lng: Annotated[float, Field(ge=-180, le=180)] | None = None
+    coord_system: Literal["wgs84", "gcj02", "bd09"] | None = None
 
 
 class OrderLineIn(_In):

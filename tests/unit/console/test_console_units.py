@@ -61,6 +61,7 @@ def test_navigation_shows_each_role_only_the_pages_it_may_open() -> None:
         "stock",
         "tickets",
         *refunds,
+        "risk",
         "jobs",
         "webhooks",
     ]

@@ -1,7 +1,7 @@
 """fair claims and accounting sinks: an index per tenant's due messages; accounting tables
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-02 18:40:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import oms.core.db
 
 revision = "0025"
-down_revision = "0023"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,106 @@
+"""Risk tables: merchant rules, blacklists, the signals behind the online windows, and each
+order's assessment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, ForeignKeyConstraint, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from oms.core.db import Base, JSONType, TenantKeyed, UTCDateTime
+
+__all__ = ["Assessment", "BlacklistEntry", "RiskRule", "Signal"]
+
+
+class RiskRule(TenantKeyed, Base):
+    """A merchant's rule: a rule-engine expression over the order's features and an action."""
+
+    __tablename__ = "risk_rules"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+        Index("uq_risk_rules_name", "tenant_id", "name", unique=True),
+    )
+
+    name: Mapped[str] = mapped_column(String(100))
+    expression: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(16))
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    # Shadow: evaluated and recorded on the assessment, never acted on.
+    shadow: Mapped[bool] = mapped_column(Boolean)
+    builtin: Mapped[bool] = mapped_column(Boolean)
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class BlacklistEntry(TenantKeyed, Base):
+    """One blacklisted phone, address, IP or buyer id, with who imported it and when."""
+
+    __tablename__ = "risk_blacklist"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+        Index("uq_risk_blacklist_value", "tenant_id", "kind", "value", unique=True),
+    )
+
+    kind: Mapped[str] = mapped_column(String(16))
+    # Normalised as the signals are (``signals.normalise``), so a lookup is an equality.
+    value: Mapped[str] = mapped_column(String(500))
+    note: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    imported_by: Mapped[str] = mapped_column(String(128))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    batch_id: Mapped[str] = mapped_column(String(36))
+
+
+class Signal(Base):
+    """One order's key of one kind (ip, device, phone, address, buyer, geo7) at its time.
+
+    The sliding windows are counts over these rows, so every process sees the same windows
+    and a window is exact to the second; rows older than the longest window only serve the
+    buyer's history (kind ``buyer`` keeps ``amount``).
+    """
+
+    __tablename__ = "risk_signals"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+        Index("ix_risk_signals_key", "tenant_id", "kind", "value", "at"),
+        Index("ix_risk_signals_at", "tenant_id", "at"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(500))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+
+class Assessment(Base):
+    """An order's risk assessment and where its hold stands (``states.HOLD_MACHINE``)."""
+
+    __tablename__ = "risk_assessments"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+        Index("ix_risk_assessments_queue", "tenant_id", "status", "assessed_at"),
+        Index("ix_risk_assessments_assessed", "tenant_id", "assessed_at"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    order_no: Mapped[str] = mapped_column(String(32))
+    level: Mapped[str] = mapped_column(String(8))
+    recommendation: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(16))
+    facts: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    rules_hit: Mapped[list[str]] = mapped_column(JSONType)
+    shadow_hits: Mapped[list[str]] = mapped_column(JSONType)
+    # The features the rules saw: what a dry run of a new rule evaluates.
+    features: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(String(24))
+    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    decision_reason: Mapped[str | None] = mapped_column(String(1000), nullable=True)
