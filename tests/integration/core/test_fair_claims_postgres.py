@@ -129,23 +129,32 @@ def receiver() -> Iterator[tuple[FakeServer, dict[str, str]]]:
 
 
 def _paid_with_webhook(
-    client: TestClient, tenant: TenantKeys, gateway: FakeGateway, receiver_url: str
+    client: TestClient,
+    clock: ManualClock,
+    tenant: TenantKeys,
+    gateway: FakeGateway,
+    receiver_url: str,
 ) -> tuple[str, str]:
-    """B subscribes to status changes and gets an Alipay notification for its new order."""
+    """B subscribes to status changes and gets an Alipay notification for its new order, paid
+    (in Beijing time, as Alipay writes it) a second after it was placed: a payment dated
+    before the placement would be an out-of-order event, refused as a conflict."""
     subscription = client.post(
         "/api/v1/webhooks/subscriptions",
         json={"url": receiver_url, "event_types": ["order.status_changed"]},
         headers=tenant.headers(),
     ).json()
     order = client.post("/api/v1/orders", json=order_payload(), headers=tenant.headers()).json()
+    paid_at = (clock.now() + timedelta(hours=8, seconds=1)).strftime("%Y-%m-%d %H:%M:%S")
     gateway.trades[order["order_no"]] = Trade(
-        paid_at="2026-01-24 13:00:01",
+        paid_at=paid_at,
         trade_no=TRADE_NO,
         amount=ORDER_TOTAL,
         state="TRADE_SUCCESS",
     )
     answer = notify_alipay(
-        client, tenant.tenant_id, alipay_notification(order["order_no"], trade_no=TRADE_NO)
+        client,
+        tenant.tenant_id,
+        alipay_notification(order["order_no"], trade_no=TRADE_NO, gmt_payment=paid_at),
     )
     assert (answer.status_code, answer.text) == (200, "success")
     return order["id"], subscription["secret"]
@@ -163,7 +172,7 @@ def test_a_paid_order_is_confirmed_and_its_webhook_sent_while_another_backlog_dr
     _enqueue(db, backlog, BACKLOG)
     clock.advance(timedelta(seconds=1))  # B's work is younger than all of A's: FIFO runs it last
     fake, secret = receiver
-    order_id, secret["value"] = _paid_with_webhook(client, configured, gateway, fake.url)
+    order_id, secret["value"] = _paid_with_webhook(client, clock, configured, gateway, fake.url)
     workers = [app_worker(db, SETTINGS, name=f"fair-{i}") for i in range(2)]
     for worker in workers:
         worker.registry.handle(Probe, lambda _db, _event, _run: None)

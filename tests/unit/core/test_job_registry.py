@@ -38,7 +38,7 @@ def test_each_build_is_a_registry_of_its_own() -> None:
 def test_the_application_registry_decodes_each_topic_as_its_event() -> None:
     registry = build_registry(Settings(env="test"))
     assert registry.event_type("payment.confirm") is PaymentConfirmationDue
-    assert registry.subscribers["order.created"].keys() == {"webhooks.fan_out"}
+    assert registry.subscribers["order.created"].keys() == {"webhooks.fan_out", "risk.assess"}
     assert {"idempotency-purge", "reservation-expiry", "refund-sla"} <= set(registry.sweeps)
 
 
