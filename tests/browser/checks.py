@@ -31,7 +31,7 @@ PROPER_NOUNS = frozenset(
     {
         *("SKU", "API", "CSV", "URL", "UTC", "ID", "HTTP", "JSON", "HMAC", "ERP", "BI"),
         *("Alipay", "WeChat", "Pay", "Shopify", "DingTalk", "WeCom", "SLA", "MT940", "OMS"),
-        *("camt", "Webhook", "webhook", "English", "oms", "NATS", "SMTP", "PDF"),
+        *("camt", "Webhook", "webhook", "English", "oms", "NATS", "SMTP", "PDF", "Excel"),
     }
 )
 # A word people read: letters only, at least two, not an all-capitals code like TEA or ERR.
