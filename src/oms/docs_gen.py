@@ -66,6 +66,7 @@ PERMISSION_NOTES: dict[str, str] = {
     "stock:write": "stock movements, safety stock, warehouses, buckets",
     "tickets:read": "read exception tickets",
     "tickets:write": "assign, comment, resolve tickets",
+    "fulfilment:read": "console fulfilment page: parcels by tracking status, stalls, interventions",
     "payments:configure": "configure payment gateways",
     "channels:configure": "configure platform channels",
     "channels:health": "channel webhook health check; console webhooks page",

@@ -57,9 +57,12 @@ __all__ = [
     "STATEMENT_FORMAT_LABELS",
     "STATUS_LABELS",
     "SUBSCRIPTION_STATUS_LABELS",
+    "SUGGESTED_ACTION_LABELS",
     "TICKET_DONE_LABELS",
     "TICKET_KIND_LABELS",
     "TICKET_STATUS_LABELS",
+    "TRACKING_STATUS_LABELS",
+    "TRACKING_SUB_STATUS_LABELS",
     "VERIFICATION_LABELS",
     "VOUCHER_PROBLEM_LABELS",
     "WEBHOOK_DELIVERY_STATUS_LABELS",
@@ -148,6 +151,9 @@ RISK_BLACKLIST_KIND_LABELS = labels("risk_blacklist_kind")
 # ``legacy`` is no message: an old row's reason text, shown as it was written.
 MATCH_REASON_LABELS = labels("match_reason") | {"legacy": "%(text)s"}
 PLAN_REASON_LABELS = labels("plan_reason")
+TRACKING_STATUS_LABELS = labels("tracking_status")
+TRACKING_SUB_STATUS_LABELS = labels("tracking_sub_status")
+SUGGESTED_ACTION_LABELS = labels("suggested_action")
 REFERENCE_FIELD_LABELS = labels("reference_field")
 DIFFERENCE_LABELS = labels("difference")
 VOUCHER_PROBLEM_LABELS = labels("voucher_problem")

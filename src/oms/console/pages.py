@@ -34,6 +34,7 @@ class NavItem:
 NAVIGATION = (
     NavItem("orders", "/console/orders", N_("Orders"), "orders:read"),
     NavItem("stock", "/console/stock", N_("Stock"), "stock:read"),
+    NavItem("fulfilment", "/console/fulfilment", N_("Fulfilment"), "fulfilment:read"),
     NavItem("tickets", "/console/tickets", N_("Exception tickets"), "tickets:read"),
     NavItem("refunds", "/console/refunds", N_("Refund requests"), "refunds:read"),
     NavItem("refunds_sla", "/console/refunds/sla", N_("SLA board"), "refunds:review"),

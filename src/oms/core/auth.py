@@ -119,6 +119,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     "stock:read": _ALL,
     "stock:write": frozenset({Role.ADMIN, Role.OPS, Role.WAREHOUSE}),
     "tickets:read": frozenset({Role.ADMIN, Role.OPS, Role.SERVICE, Role.WAREHOUSE, Role.FINANCE}),
+    # The console fulfilment desk: parcels by tracking status, stalls, interventions.
+    "fulfilment:read": frozenset({Role.ADMIN, Role.OPS, Role.WAREHOUSE}),
     "tickets:write": frozenset({Role.ADMIN, Role.OPS, Role.SERVICE, Role.WAREHOUSE}),
     "payments:configure": frozenset({Role.ADMIN}),
     "channels:configure": frozenset({Role.ADMIN}),

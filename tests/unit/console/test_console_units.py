@@ -59,13 +59,14 @@ def test_navigation_shows_each_role_only_the_pages_it_may_open() -> None:
     assert [n.key for n in navigation("ops")] == [
         "orders",
         "stock",
+        "fulfilment",
         "tickets",
         *refunds,
         "risk",
         "jobs",
         "webhooks",
     ]
-    assert [n.key for n in navigation("warehouse")] == ["orders", "stock", "tickets"]
+    assert [n.key for n in navigation("warehouse")] == ["orders", "stock", "fulfilment", "tickets"]
     assert [n.key for n in navigation("finance")] == [
         "orders",
         "stock",
