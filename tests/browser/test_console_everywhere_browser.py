@@ -36,6 +36,7 @@ PAGES = [
     pytest.param("/console/orders", id="orders"),
     pytest.param("/console/orders/{order}", id="order"),
     pytest.param("/console/stock", id="stock"),
+    pytest.param("/console/fulfilment", id="fulfilment"),
     pytest.param("/console/tickets", id="tickets"),
     pytest.param("/console/refunds", id="refunds"),
     pytest.param("/console/refunds/sla", id="refunds-sla"),
