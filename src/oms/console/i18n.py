@@ -57,9 +57,11 @@ __all__ = [
     "STATEMENT_FORMAT_LABELS",
     "STATUS_LABELS",
     "SUBSCRIPTION_STATUS_LABELS",
+    "TICKET_COMMENT_LABELS",
     "TICKET_DONE_LABELS",
     "TICKET_KIND_LABELS",
     "TICKET_STATUS_LABELS",
+    "TICKET_TITLE_LABELS",
     "VERIFICATION_LABELS",
     "VOUCHER_PROBLEM_LABELS",
     "WEBHOOK_DELIVERY_STATUS_LABELS",
@@ -69,6 +71,7 @@ __all__ = [
     "labels",
     "plan_reason_text",
     "reason_text",
+    "ticket_text",
     "translations",
 ]
 
@@ -148,6 +151,9 @@ RISK_BLACKLIST_KIND_LABELS = labels("risk_blacklist_kind")
 # ``legacy`` is no message: an old row's reason text, shown as it was written.
 MATCH_REASON_LABELS = labels("match_reason") | {"legacy": "%(text)s"}
 PLAN_REASON_LABELS = labels("plan_reason")
+# What oms writes on tickets: the same templates as ``oms.tickets.texts``, translated here.
+TICKET_TITLE_LABELS = labels("ticket_title")
+TICKET_COMMENT_LABELS = labels("ticket_comment")
 REFERENCE_FIELD_LABELS = labels("reference_field")
 DIFFERENCE_LABELS = labels("difference")
 VOUCHER_PROBLEM_LABELS = labels("voucher_problem")
@@ -200,6 +206,39 @@ def plan_reason_text(code: str, params: Mapping[str, Any], gettext: Callable[[st
         for name, value in params.items()
     }
     return _filled(template, values, gettext, code)
+
+
+def ticket_text(
+    table: Mapping[str, str],
+    code: str | None,
+    params: Mapping[str, Any] | None,
+    gettext: Callable[[str], str],
+) -> str | None:
+    """A ticket title or system comment (``table`` is ``TICKET_TITLE_LABELS`` or
+    ``TICKET_COMMENT_LABELS``) in the reader's language, or ``None`` when the row has no code
+    this console knows (an old row: the caller shows its stored text)."""
+    template = table.get(code or "")
+    if template is None:
+        return None
+    values = {name: _ticket_param(name, value, gettext) for name, value in (params or {}).items()}
+    try:
+        return gettext(template) % values
+    except (KeyError, ValueError, TypeError):  # parameters missing from a row
+        return None
+
+
+#: Parameters of ticket texts that are codes themselves, shown by their labels.
+_TICKET_PARAM_LABELS = {
+    "event": EVENT_LABELS,
+    "later_event": EVENT_LABELS,
+    "status": STATUS_LABELS,
+}
+
+
+def _ticket_param(name: str, value: Any, gettext: Callable[[str], str]) -> str:
+    table = _TICKET_PARAM_LABELS.get(name)
+    text = str(value)
+    return gettext(table[text]) if table and text in table else text
 
 
 def _filled(
