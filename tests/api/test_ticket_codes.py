@@ -16,6 +16,8 @@ from tests.fixtures.tenants import TenantKeys, make_tenant
 from tests.fixtures.users import console_user, log_in
 
 ORDER_NO = "A-1001"
+# How tickets were titled before codes: both languages in one string.
+OLD_TITLE = "订单 OLD-7 库存不足 等待补货 / order OLD-7 is short of stock, waiting for it"
 
 
 def _orphaned_ticket(db: Database, shop: TenantKeys) -> str:
@@ -100,9 +102,7 @@ def test_the_api_keeps_an_english_title_and_adds_its_code_and_parameters(
     assert assigned["body"] == "Assigned to li.lei"
 
 
-def test_a_persons_comment_stays_as_written_with_no_code(
-    client: TestClient, db: Database
-) -> None:
+def test_a_persons_comment_stays_as_written_with_no_code(client: TestClient, db: Database) -> None:
     shop = make_tenant(db, name="Codes Shop")
     ticket_id = _orphaned_ticket(db, shop)
     actor = Actor.system(shop.tenant_id, "test")
@@ -128,7 +128,7 @@ def test_a_ticket_written_before_codes_still_shows_its_stored_text(
                 order_id=None,
                 assignee_role="ops",
                 assignee=None,
-                title="订单 OLD-7 库存不足 等待补货 / order OLD-7 is short of stock, waiting for it",
+                title=OLD_TITLE,
                 details={},
                 created_at=clock.now(),
                 updated_at=clock.now(),

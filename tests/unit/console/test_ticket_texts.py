@@ -32,7 +32,7 @@ def test_a_title_is_filled_in_the_readers_language_with_codes_shown_by_their_lab
     en = i18n.translations("en").gettext
     params = {"order_no": "A-9", "event": "cancel"}
     assert i18n.ticket_text(i18n.TICKET_TITLE_LABELS, "status_conflict", params, zh) == (
-        "订单 A-9：迟到的「取消订单」与当前状态冲突"
+        "订单 A-9：迟到的「取消订单」与当前状态冲突"  # noqa: RUF001 (Chinese punctuation)
     )
     assert i18n.ticket_text(i18n.TICKET_TITLE_LABELS, "status_conflict", params, en) == (
         "Order A-9: a late Cancel order conflicts with its status"
