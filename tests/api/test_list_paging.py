@@ -56,7 +56,8 @@ def test_tickets_page_oldest_first(
                 kind=TicketKind.PAYMENT_MISMATCH,
                 order_id=None,
                 assignee_role="ops",
-                title=f"t{i}",
+                title_code="payment_mismatch",
+                title_params={"order_no": f"t{i}"},
                 details={},
                 now=clock.now(),
             )

@@ -71,7 +71,8 @@ def test_the_overview_shows_a_lagging_tenant_its_dead_jobs_tickets_and_findings(
             kind=TicketKind.STOCK_SHORTAGE,
             order_id=None,
             assignee_role="ops",
-            title="short",
+            title_code="stock_shortage",
+            title_params={"order_no": "short"},
             details={},
             now=uow.clock.now(),
         )

@@ -246,14 +246,15 @@ def _settle(db: Database, tenant_id: str, document_id: str, outcome: Booked | Re
 
 
 def _ticket(uow: UnitOfWork, row: AccountingDocument, refusal: Rejected, *, now: datetime) -> str:
-    what = "收款单" if row.kind == DocumentKind.SALES_RECEIPT else "退款单"
+    what = "receipt" if row.kind == DocumentKind.SALES_RECEIPT else "refund"
     return open_ticket(
         uow,
         tenant_id=row.tenant_id,
         kind=TicketKind.ACCOUNTING_REJECTED,
         order_id=row.order_id,
         assignee_role="finance",
-        title=f"订单 {row.order_no} {what}被记账系统拒绝 / {row.sink} rejected {row.kind}",
+        title_code=f"accounting_{what}_rejected",
+        title_params={"order_no": row.order_no, "sink": row.sink},
         details={
             "document_id": row.id,
             "sink": row.sink,

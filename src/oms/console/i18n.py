@@ -58,9 +58,11 @@ __all__ = [
     "STATUS_LABELS",
     "SUBSCRIPTION_STATUS_LABELS",
     "SUGGESTED_ACTION_LABELS",
+    "TICKET_COMMENT_LABELS",
     "TICKET_DONE_LABELS",
     "TICKET_KIND_LABELS",
     "TICKET_STATUS_LABELS",
+    "TICKET_TITLE_LABELS",
     "TRACKING_STATUS_LABELS",
     "TRACKING_SUB_STATUS_LABELS",
     "VERIFICATION_LABELS",
@@ -72,6 +74,7 @@ __all__ = [
     "labels",
     "plan_reason_text",
     "reason_text",
+    "ticket_text",
     "translations",
 ]
 
@@ -154,6 +157,9 @@ PLAN_REASON_LABELS = labels("plan_reason")
 TRACKING_STATUS_LABELS = labels("tracking_status")
 TRACKING_SUB_STATUS_LABELS = labels("tracking_sub_status")
 SUGGESTED_ACTION_LABELS = labels("suggested_action")
+# What oms writes on tickets: the same templates as ``oms.tickets.texts``, translated here.
+TICKET_TITLE_LABELS = labels("ticket_title")
+TICKET_COMMENT_LABELS = labels("ticket_comment")
 REFERENCE_FIELD_LABELS = labels("reference_field")
 DIFFERENCE_LABELS = labels("difference")
 VOUCHER_PROBLEM_LABELS = labels("voucher_problem")
@@ -206,6 +212,39 @@ def plan_reason_text(code: str, params: Mapping[str, Any], gettext: Callable[[st
         for name, value in params.items()
     }
     return _filled(template, values, gettext, code)
+
+
+def ticket_text(
+    table: Mapping[str, str],
+    code: str | None,
+    params: Mapping[str, Any] | None,
+    gettext: Callable[[str], str],
+) -> str | None:
+    """A ticket title or system comment (``table`` is ``TICKET_TITLE_LABELS`` or
+    ``TICKET_COMMENT_LABELS``) in the reader's language, or ``None`` when the row has no code
+    this console knows (an old row: the caller shows its stored text)."""
+    template = table.get(code or "")
+    if template is None:
+        return None
+    values = {name: _ticket_param(name, value, gettext) for name, value in (params or {}).items()}
+    try:
+        return gettext(template) % values
+    except (KeyError, ValueError, TypeError):  # parameters missing from a row
+        return None
+
+
+#: Parameters of ticket texts that are codes themselves, shown by their labels.
+_TICKET_PARAM_LABELS = {
+    "event": EVENT_LABELS,
+    "later_event": EVENT_LABELS,
+    "status": STATUS_LABELS,
+}
+
+
+def _ticket_param(name: str, value: Any, gettext: Callable[[str], str]) -> str:
+    table = _TICKET_PARAM_LABELS.get(name)
+    text = str(value)
+    return gettext(table[text]) if table and text in table else text
 
 
 def _filled(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -18,6 +19,7 @@ from oms.core.errors import AppError, AuthenticationRequired, TenantSuspended
 from oms.core.paging import Page
 from oms.partners.overview import DEFAULT_LAG_THRESHOLD
 from oms.partners.schemas import TenantOverview
+from oms.tickets.schemas import CommentOut, TicketOut
 from oms.users import service as users
 from oms.users.schemas import SessionUser
 
@@ -117,6 +119,8 @@ def render(
         local_time=formatting.local_time,
         mask_phone=formatting.mask_phone,
         title_in=lambda title: formatting.title_in(title, chosen),
+        ticket_title=lambda ticket: _ticket_title(ticket, chosen, gettext),
+        comment_text=lambda comment: _comment_text(comment, gettext),
         age=formatting.age,
         age_of_seconds=formatting.age_of_seconds,
         can=lambda permission: user is not None and can(user.role, permission),
@@ -203,3 +207,18 @@ async def _optional_user(request: Request) -> SessionUser | None:
         )
     except (AuthenticationRequired, TenantSuspended):
         return None
+
+
+def _ticket_title(ticket: TicketOut, locale: str, gettext: Callable[[str], str]) -> str:
+    """A ticket's title in the reader's language: from its code when it has one, else the
+    reader's half of the stored text (tickets opened before codes)."""
+    text = i18n.ticket_text(
+        i18n.TICKET_TITLE_LABELS, ticket.title_code, ticket.title_params, gettext
+    )
+    return text if text is not None else formatting.title_in(ticket.title, locale)
+
+
+def _comment_text(comment: CommentOut, gettext: Callable[[str], str]) -> str:
+    """A comment as the reader reads it: oms's own from its code, a person's as written."""
+    text = i18n.ticket_text(i18n.TICKET_COMMENT_LABELS, comment.code, comment.params, gettext)
+    return text if text is not None else comment.body

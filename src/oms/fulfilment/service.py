@@ -184,7 +184,8 @@ def _open_mismatch_ticket(uow: UnitOfWork, actor: Actor, order_no: str, shipment
         kind=TicketKind.FULFILMENT_MISMATCH,
         order_id=shipment.order_id,
         assignee_role="warehouse",
-        title=f"订单 {order_no} 出库与订单不符 / shipment does not match order {order_no}",
+        title_code="fulfilment_mismatch",
+        title_params={"order_no": order_no},
         details=details,
         now=uow.clock.now(),
     )

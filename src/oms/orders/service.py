@@ -338,11 +338,15 @@ def _hand_to_a_person(
     """
     assert decision.error is not None
     details = decision.error.details
-    note = (
-        f"{command.event} from {command.source} (occurred {details['occurred_at']}) refused: "
-        f"{details['later_event']} from {details['later_source']} "
-        f"(occurred {details['later_occurred_at']}) already made the order {order.status}"
-    )
+    note = {
+        "event": str(command.event),
+        "source": command.source,
+        "occurred_at": details["occurred_at"],
+        "later_event": details["later_event"],
+        "later_source": details["later_source"],
+        "later_occurred_at": details["later_occurred_at"],
+        "status": order.status,
+    }
     existing = open_ticket_ids(uow, order.tenant_id, order.id, TicketKind.STATUS_CONFLICT)
     ticket_id = (
         existing[0]
@@ -353,12 +357,13 @@ def _hand_to_a_person(
             kind=TicketKind.STATUS_CONFLICT,
             order_id=order.id,
             assignee_role="ops",
-            title=f"Order {order.order_no}: late {command.event} conflicts with its status"[:300],
+            title_code="status_conflict",
+            title_params={"order_no": order.order_no, "event": str(command.event)},
             details={"order_no": order.order_no, "status": order.status, **details},
             now=now,
         )
     )
-    add_note(uow, actor, ticket_id, note)
+    add_note(uow, actor, ticket_id, "status_conflict_refused", note)
     decision.error.details["ticket_id"] = ticket_id
     return decision
 

@@ -145,7 +145,8 @@ def clear_on_release(
         actor,
         order_id=order.id,
         kind=TicketKind.STOCK_SHORTAGE,
-        resolution=f"order {reason}: no stock is awaited any more",
+        code="stock_not_awaited",
+        params={"event": reason},
         now=now,
     )
 
@@ -266,7 +267,8 @@ def _serve(uow: UnitOfWork, tenant_id: str, order_id: str) -> int:
             system,
             order_id=order.id,
             kind=TicketKind.STOCK_SHORTAGE,
-            resolution="stock arrived: every line is reserved",
+            code="stock_arrived",
+            params={},
             now=now,
         )
     return 1
@@ -373,14 +375,14 @@ def _details(lines: list[LineNeed], per_line: dict[int, int]) -> list[dict[str, 
 def _open_ticket(
     uow: UnitOfWork, order: Order, details: list[dict[str, Any]], now: datetime
 ) -> None:
-    no = order.order_no
     open_ticket(
         uow,
         tenant_id=order.tenant_id,
         kind=TicketKind.STOCK_SHORTAGE,
         order_id=order.id,
         assignee_role="ops",
-        title=f"订单 {no} 库存不足 等待补货 / order {no} is short of stock, waiting for it",
+        title_code="stock_shortage",
+        title_params={"order_no": order.order_no},
         details={"lines": details},
         now=now,
     )

@@ -195,14 +195,15 @@ def _mismatch(uow: UnitOfWork, payment: Payment, problem: str) -> None:
 
 
 def _ticket(uow: UnitOfWork, payment: Payment, kind: TicketKind, problem: str) -> str:
-    verb = "支付需退回" if kind == TicketKind.PAYMENT_ORPHANED else "支付核对不一致"
     return open_ticket(
         uow,
         tenant_id=payment.tenant_id,
         kind=kind,
         order_id=payment.order_id,
         assignee_role="ops",
-        title=f"订单 {payment.order_no} {verb} / payment {kind.value}: {payment.order_no}",
+        # The kinds (payment_orphaned, payment_mismatch) are title codes of their own.
+        title_code=kind.value,
+        title_params={"order_no": payment.order_no},
         details={
             "payment_id": payment.id,
             "gateway": payment.gateway,

@@ -213,7 +213,8 @@ def _ticket(uow: UnitOfWork, refund: Refund, problem: str, facts: dict[str, Any]
         kind=TicketKind.REFUND_MISMATCH,
         order_id=refund.order_id,
         assignee_role="ops",
-        title=f"订单 {refund.order_no} 退款通知不一致 / refund mismatch: {refund.order_no}",
+        title_code="refund_mismatch",
+        title_params={"order_no": refund.order_no},
         details={"refund_id": refund.id, "amount": refund.amount, "problem": problem, **facts},
         now=uow.clock.now(),
     )

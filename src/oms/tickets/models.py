@@ -28,7 +28,11 @@ class ExceptionTicket(TenantKeyed, Base):
     order_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     assignee_role: Mapped[str] = mapped_column(String(32))
     assignee: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # The English text of the title; a ticket oms opened also has its code and parameters,
+    # which the console renders in the reader's language (older rows have only ``title``).
     title: Mapped[str] = mapped_column(String(300))
+    title_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    title_params: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSONType)
     resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -47,4 +51,7 @@ class TicketComment(TenantKeyed, Base):
     ticket_id: Mapped[str] = mapped_column(String(36))
     author: Mapped[str] = mapped_column(String(128))
     body: Mapped[str] = mapped_column(Text)
+    # A comment oms wrote: its code and parameters (``body`` is their English rendering).
+    code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -32,6 +32,9 @@ class CommentOut(BaseModel):
     id: str
     author: str
     body: str
+    #: Set on comments oms wrote: the code and parameters ``body`` was rendered from.
+    code: str | None = None
+    params: dict[str, Any] | None = None
     created_at: datetime
 
 
@@ -42,7 +45,11 @@ class TicketOut(BaseModel):
     order_id: str | None
     assignee_role: str
     assignee: str | None
+    #: The title in English (older tickets: as it was written).
     title: str
+    #: The code and parameters of the title (``None`` on tickets opened before codes).
+    title_code: str | None = None
+    title_params: dict[str, Any] | None = None
     details: dict[str, Any]
     resolution: str | None
     created_at: datetime

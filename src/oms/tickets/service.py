@@ -17,6 +17,7 @@ from oms.core.paging import Page, PageRequest, fetch_all, fetch_items, from_attr
 from oms.core.repo import get_for_update, scoped
 from oms.core.uow import Database, UnitOfWork
 from oms.inventory.service import apply_manual_movement
+from oms.tickets import texts
 from oms.tickets.errors import TicketNotFound
 from oms.tickets.models import ExceptionTicket, TicketComment
 from oms.tickets.schemas import CommentOut, ResolveIn, TicketOut
@@ -44,14 +45,18 @@ def open_ticket(
     kind: TicketKind,
     order_id: str | None,
     assignee_role: str,
-    title: str,
+    title_code: str,
+    title_params: dict[str, Any],
     details: dict[str, Any],
     now: datetime,
 ) -> str:
     """Open a ticket (or return the open one of the same kind for the order) and raise an alert.
 
+    The title is a code of ``texts.TITLES`` with its parameters, rendered in the reader's
+    language by the console; its English rendering is stored in ``title`` too.
     An operation: it runs in the caller's unit of work.
     """
+    title = texts.title_text(title_code, title_params)
     if order_id is not None:
         existing = open_ticket_ids(uow, tenant_id, order_id, kind)
         if existing:
@@ -67,6 +72,8 @@ def open_ticket(
             assignee_role=assignee_role,
             assignee=None,
             title=title,
+            title_code=title_code,
+            title_params=title_params,
             details=details,
             created_at=now,
             updated_at=now,
@@ -77,7 +84,12 @@ def open_ticket(
         type=f"ticket.{kind.value}",
         severity="high",
         title=title,
-        details={"ticket_id": ticket_id, "order_id": order_id},
+        details={
+            "ticket_id": ticket_id,
+            "order_id": order_id,
+            "title_code": title_code,
+            "title_params": title_params,
+        },
     )
     outbox.add(uow, alert, now=now)
     return ticket_id
@@ -102,19 +114,21 @@ def resolve_for_order(
     *,
     order_id: str,
     kind: TicketKind,
-    resolution: str,
+    code: str,
+    params: dict[str, Any],
     now: datetime,
 ) -> list[str]:
     """Resolve the order's unresolved tickets of ``kind`` (the cause went away by itself).
 
-    An operation, in the caller's transaction; returns the tickets it resolved.
+    ``code`` (of ``texts.COMMENTS``) with ``params`` says why; its English rendering is the
+    resolution. An operation, in the caller's transaction; returns the tickets it resolved.
     """
     resolved = []
     for ticket_id in open_ticket_ids(uow, actor.tenant_id, order_id, kind):
         ticket = _ticket(uow, actor.tenant_id, ticket_id)
         MACHINE.transition(ticket, to=TicketStatus.RESOLVED, now=now)
-        ticket.resolution = resolution
-        _comment(uow, actor, ticket_id, f"resolved: {resolution}")
+        ticket.resolution = texts.comment_text(code, params)
+        _system_comment(uow, actor, ticket_id, code, params)
         resolved.append(ticket_id)
     return resolved
 
@@ -203,7 +217,7 @@ def assign_ticket(db: Database, actor: Actor, ticket_id: str, assignee: str) -> 
         ticket = _ticket(uow, actor.tenant_id, ticket_id)
         MACHINE.transition(ticket, to=TicketStatus.ASSIGNED, now=uow.clock.now())
         ticket.assignee = assignee
-        _comment(uow, actor, ticket_id, f"assigned to {assignee}")
+        _system_comment(uow, actor, ticket_id, "assigned", {"assignee": assignee})
         uow.commit()
     return get_ticket(db, actor.tenant_id, ticket_id)
 
@@ -234,14 +248,19 @@ def resolve_ticket(db: Database, actor: Actor, ticket_id: str, data: ResolveIn) 
             apply_manual_movement(uow, actor, correction, reference=f"ticket:{ticket_id}")
         MACHINE.transition(ticket, to=TicketStatus.RESOLVED, now=now)
         ticket.resolution = data.resolution
-        _comment(uow, actor, ticket_id, f"resolved: {data.resolution}")
+        _system_comment(uow, actor, ticket_id, "resolved", {"resolution": data.resolution})
         uow.commit()
     return get_ticket(db, actor.tenant_id, ticket_id)
 
 
-def add_note(uow: UnitOfWork, actor: Actor, ticket_id: str, body: str) -> None:
-    """Comment on a ticket inside the caller's unit of work (an operation for other domains)."""
-    _comment(uow, actor, ticket_id, body)
+def add_note(
+    uow: UnitOfWork, actor: Actor, ticket_id: str, code: str, params: dict[str, Any]
+) -> None:
+    """Comment on a ticket inside the caller's unit of work (an operation for other domains).
+
+    The comment is a code of ``texts.COMMENTS`` with its parameters, shown in the reader's
+    language."""
+    _system_comment(uow, actor, ticket_id, code, params)
     uow.session.execute(
         update(ExceptionTicket)
         .where(ExceptionTicket.tenant_id == actor.tenant_id, ExceptionTicket.id == ticket_id)
@@ -254,7 +273,23 @@ def _ticket(uow: UnitOfWork, tenant_id: str, ticket_id: str) -> ExceptionTicket:
     return get_for_update(uow, ExceptionTicket, tenant_id, ticket_id, missing=missing)
 
 
-def _comment(uow: UnitOfWork, actor: Actor, ticket_id: str, body: str) -> None:
+def _system_comment(
+    uow: UnitOfWork, actor: Actor, ticket_id: str, code: str, params: dict[str, Any]
+) -> None:
+    """A comment oms writes: its code and parameters, and their English rendering as body."""
+    body = texts.comment_text(code, params)
+    _comment(uow, actor, ticket_id, body, code=code, params=params)
+
+
+def _comment(
+    uow: UnitOfWork,
+    actor: Actor,
+    ticket_id: str,
+    body: str,
+    *,
+    code: str | None = None,
+    params: dict[str, Any] | None = None,
+) -> None:
     uow.session.add(
         TicketComment(
             tenant_id=actor.tenant_id,
@@ -262,6 +297,8 @@ def _comment(uow: UnitOfWork, actor: Actor, ticket_id: str, body: str) -> None:
             ticket_id=ticket_id,
             author=actor.principal,
             body=body,
+            code=code,
+            params=params,
             created_at=uow.clock.now(),
         )
     )

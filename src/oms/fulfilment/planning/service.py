@@ -183,7 +183,8 @@ def _open_unplanned_ticket(
         kind=TicketKind.FULFILMENT_UNPLANNED,
         order_id=order.id,
         assignee_role="warehouse",
-        title=f"订单 {order.order_no} 无可用承运商 / no carrier can ship order {order.order_no}",
+        title_code="fulfilment_unplanned",
+        title_params={"order_no": order.order_no},
         details={"parcels": stuck},
         now=uow.clock.now(),
     )

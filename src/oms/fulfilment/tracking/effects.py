@@ -50,7 +50,8 @@ def on_new_scans(
         actor,
         order_id=shipment.order_id,
         kind=TicketKind.DELIVERY_STALLED,
-        resolution=f"scans resumed ({shipment.carrier} {shipment.tracking_no})",
+        code="scans_resumed",
+        params={"carrier": shipment.carrier, "tracking_no": shipment.tracking_no},
         now=now,
     )
     if resolved:
@@ -69,17 +70,15 @@ def on_new_scans(
 
 
 def _ticket(uow: UnitOfWork, shipment: Shipment, kind: TicketKind, scan: Normalised) -> str:
-    words = {
-        TicketKind.DELIVERY_EXCEPTION: ("包裹异常", "delivery exception"),
-        TicketKind.DELIVERY_RETURNED: ("包裹退回", "parcel returning"),
-    }[kind]
     return open_ticket(
         uow,
         tenant_id=shipment.tenant_id,
         kind=kind,
         order_id=shipment.order_id,
         assignee_role="ops",
-        title=f"{words[0]} {shipment.carrier} {shipment.tracking_no} / {words[1]}",
+        # The kinds (delivery_exception, delivery_returned) are title codes of their own.
+        title_code=kind.value,
+        title_params={"carrier": shipment.carrier, "tracking_no": shipment.tracking_no},
         details={
             "shipment_id": shipment.id,
             "carrier": shipment.carrier,

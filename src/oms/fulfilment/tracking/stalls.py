@@ -136,10 +136,12 @@ def _open(uow: UnitOfWork, shipment: Shipment, threshold: Threshold, now: dateti
         kind=TicketKind.DELIVERY_STALLED,
         order_id=shipment.order_id,
         assignee_role="ops",
-        title=(
-            f"包裹停滞 {shipment.carrier} {shipment.tracking_no} {hours:.1f} 小时无更新 / "
-            f"parcel stalled: no scan for {hours:.1f} h"
-        ),
+        title_code="delivery_stalled",
+        title_params={
+            "carrier": shipment.carrier,
+            "tracking_no": shipment.tracking_no,
+            "hours": f"{hours:.1f}",
+        },
         details={
             "shipment_id": shipment.id,
             "carrier": shipment.carrier,
