@@ -25,6 +25,7 @@ __all__ = [
     "check_acknowledged",
     "finance_page",
     "import_counts",
+    "missing",
     "parse_amount",
     "warnings_of",
 ]
@@ -103,14 +104,12 @@ def finance_page(
         confirmed=finance_queries.confirmed_matches(db, tenant_id),
         settings=finance_queries.get_settings(db, tenant_id),
         warning=warning,
-        picker=_picker(db, tenant_id, lines, line, find),
+        picker=_picker(db, tenant_id, line, find),
     )
 
 
-def _picker(
-    db: Database, tenant_id: str, lines: list[StatementLineOut], line_id: str | None, find: str
-) -> Picker | None:
-    line = next((item for item in lines if item.id == line_id), None)
+def _picker(db: Database, tenant_id: str, line_id: str | None, find: str) -> Picker | None:
+    line = finance_queries.unmatched_line(db, tenant_id, line_id) if line_id else None
     if line is None:
         return None
     text = find.strip()[:64]
@@ -118,6 +117,16 @@ def _picker(
     order_no = None if amount is not None or not text else text[:32]
     found = finance_queries.find_open_movements(db, tenant_id, order_no=order_no, amount=amount)
     return Picker(line, text, found)
+
+
+def missing(page: FinancePage, *, confirm: str | None, line: str | None) -> str | None:
+    """The code of what the address asked for but the tenant does not have: a match to
+    confirm, or an unmatched line to pick an order for (another tenant's is unknown too)."""
+    if confirm and page.warning is None:
+        return "ERR_FINANCE_MATCH_NOT_FOUND"
+    if line and page.picker is None:
+        return "ERR_FINANCE_LINE_NOT_FOUND"
+    return None
 
 
 def check_acknowledged(item: ReviewItem | None, settings: FinanceSettingsOut, ack: str) -> bool:
