@@ -56,6 +56,7 @@ def test_confirming_an_amount_difference_first_shows_the_warning_then_confirms(
     page = client.get(PAGE).text
     confirmed = page.split('id="confirmed"', 1)[1].split("</section>", 1)[0]
     assert f'data-match-id="{match_id}"' in confirmed and "261125000123451234" in confirmed
+    assert "user:" not in confirmed and "@" in confirmed  # the person by e-mail, not an id
 
 
 def test_a_line_is_matched_by_picking_its_order_from_a_search(
@@ -76,6 +77,11 @@ def test_a_line_is_matched_by_picking_its_order_from_a_search(
     by_number = client.get(PAGE, params={"line": line_id, "find": "ZZ-70"}).text
     picker = by_number.split('id="picker"', 1)[1].split("</section>", 1)[0]
     assert "ZZ-7001" in picker and "ZZ-7002" in picker
+    digits = add_movement(
+        db, tenant.tenant_id, amount=700, on=date(2026, 11, 1), order_no="2611250001"
+    )
+    by_digits = client.get(PAGE, params={"line": line_id, "find": "26112500"}).text
+    assert digits in by_digits.split('id="picker"', 1)[1].split("</section>", 1)[0]
     by_yuan = client.get(PAGE, params={"line": line_id, "find": "¥5.00"}).text
     assert "ZZ-7001" not in by_yuan.split('id="picker"', 1)[1].split("</section>", 1)[0]
     picked = _post(client, f"{PAGE}/matches", csrf, line_id=line_id, movement_id=wanted)
