@@ -110,7 +110,7 @@ def _pick_the_order(page: Page, desk: Desk) -> None:
     picker = _section(page, "picker")
     expect(picker).to_contain_text("¥456.78")
     picker.locator("input[name=find]").fill(desk.late[:12])
-    picker.locator("button[type=submit]").click()
+    picker.locator("form[role=search] button").click()
     found = picker.locator(f"tr[data-movement-id='{desk.late_movement}']")
     expect(found).to_contain_text(desk.late)
     assert untranslated_words(page) == []

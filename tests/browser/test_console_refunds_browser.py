@@ -92,7 +92,7 @@ def _match_by_hand(page: Page, seeded: Seeded) -> None:
     expect(page.locator("p.flash.ok")).to_have_attribute("data-done", "rejected")
     page.click(f"#open-lines tr[data-line-id='{line_id}'] a[data-action=pick-line]")
     page.fill("#picker input[name=find]", ORDER_A)
-    page.click("#picker button[type=submit]")
+    page.click("#picker form[role=search] button")
     page.click(f"#picker tr[data-movement-id='{seeded.movement_id}'] button[data-action=pick]")
     expect(page.locator("p.flash.ok")).to_have_attribute("data-done", "matched")
     expect(page.locator("#review tr[data-match-id]")).to_have_count(0)
