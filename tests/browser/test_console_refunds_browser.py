@@ -87,9 +87,13 @@ def _match_by_hand(page: Page, seeded: Seeded) -> None:
     line_id = proposal.get_attribute("data-line-id")
     assert line_id
     screenshot(page, "finance-review")
-    page.fill("#manual-match input[name=line_id]", line_id)
-    page.fill("#manual-match input[name=movement_id]", seeded.movement_id)
-    page.click("button[data-action=manual-match]")
+    # The proposal is the wrong call: reject it, then pick the order for the line by hand.
+    proposal.locator("button[data-action=reject-match]").click()
+    expect(page.locator("p.flash.ok")).to_have_attribute("data-done", "rejected")
+    page.click(f"#open-lines tr[data-line-id='{line_id}'] a[data-action=pick-line]")
+    page.fill("#picker input[name=find]", ORDER_A)
+    page.click("#picker form[role=search] button")
+    page.click(f"#picker tr[data-movement-id='{seeded.movement_id}'] button[data-action=pick]")
     expect(page.locator("p.flash.ok")).to_have_attribute("data-done", "matched")
     expect(page.locator("#review tr[data-match-id]")).to_have_count(0)
     screenshot(page, "finance-matched")

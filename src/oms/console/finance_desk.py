@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from oms.console.actors import actor_names
 from oms.core.paging import PageRequest
 from oms.core.uow import Database
 from oms.finance import queries as finance_queries
@@ -25,11 +26,13 @@ __all__ = [
     "check_acknowledged",
     "finance_page",
     "import_counts",
+    "missing",
     "parse_amount",
     "warnings_of",
 ]
 
 OPEN_LIMIT = 100
+AUTO_DECIDER = "engine"  # the principal the matcher confirms with (finance.store)
 # "123.45", "¥123.45", "1,234.50", "123": yuan with at most two decimals.
 _AMOUNT = re.compile(r"^[¥￥]?\s*(\d{1,12}(?:,\d{3})*|\d+)(?:\.(\d{1,2}))?$")
 
@@ -52,6 +55,9 @@ class FinancePage:
     settings: FinanceSettingsOut
     warning: ReviewItem | None  # the match a confirmation waits on, with its warnings
     picker: Picker | None
+    # Who confirmed each confirmed match, by name (a user's e-mail); the matcher's own
+    # confirmations ("engine") are absent and read "automatically".
+    deciders: dict[str, str]
 
 
 def warnings_of(item: ReviewItem, settings: FinanceSettingsOut) -> list[str]:
@@ -96,28 +102,54 @@ def finance_page(
     lines = finance_queries.list_lines(db, tenant_id, status="unmatched", page=first).items
     movements = finance_queries.list_movements(db, tenant_id, status="open", page=first).items
     warning = finance_queries.review_item(db, tenant_id, confirm) if confirm else None
+    confirmed = finance_queries.confirmed_matches(db, tenant_id)
+    people = [i.match.decided_by for i in confirmed if i.match.decided_by != AUTO_DECIDER]
+    names = actor_names(db, tenant_id, people)
     return FinancePage(
         review=finance_queries.review_queue(db, tenant_id),
         lines=lines,
         movements=movements,
-        confirmed=finance_queries.confirmed_matches(db, tenant_id),
+        confirmed=confirmed,
         settings=finance_queries.get_settings(db, tenant_id),
         warning=warning,
-        picker=_picker(db, tenant_id, lines, line, find),
+        picker=_picker(db, tenant_id, line, find),
+        deciders={principal: name.name for principal, name in names.items()},
     )
 
 
-def _picker(
-    db: Database, tenant_id: str, lines: list[StatementLineOut], line_id: str | None, find: str
-) -> Picker | None:
-    line = next((item for item in lines if item.id == line_id), None)
+def _picker(db: Database, tenant_id: str, line_id: str | None, find: str) -> Picker | None:
+    line = finance_queries.unmatched_line(db, tenant_id, line_id) if line_id else None
     if line is None:
         return None
     text = find.strip()[:64]
-    amount = parse_amount(text) if text else line.amount  # no search: the line's own amount
-    order_no = None if amount is not None or not text else text[:32]
-    found = finance_queries.find_open_movements(db, tenant_id, order_no=order_no, amount=amount)
+    if not text:  # no search: the line's own amount
+        found = finance_queries.find_open_movements(
+            db, tenant_id, order_no=None, amount=line.amount
+        )
+        return Picker(line, text, found)
+    amount = parse_amount(text)
+    found = []
+    if amount is not None:
+        found = finance_queries.find_open_movements(db, tenant_id, order_no=None, amount=amount)
+    if amount is None or text.isdigit():
+        # Bare digits are an amount in yuan and an order number's start (channels' order
+        # numbers are all digits): show both.
+        by_number = finance_queries.find_open_movements(
+            db, tenant_id, order_no=text[:32], amount=None
+        )
+        known = {m.id for m in found}
+        found += [m for m in by_number if m.id not in known]
     return Picker(line, text, found)
+
+
+def missing(page: FinancePage, *, confirm: str | None, line: str | None) -> str | None:
+    """The code of what the address asked for but the tenant does not have: a match to
+    confirm, or an unmatched line to pick an order for (another tenant's is unknown too)."""
+    if confirm and page.warning is None:
+        return "ERR_FINANCE_MATCH_NOT_FOUND"
+    if line and page.picker is None:
+        return "ERR_FINANCE_LINE_NOT_FOUND"
+    return None
 
 
 def check_acknowledged(item: ReviewItem | None, settings: FinanceSettingsOut, ack: str) -> bool:

@@ -10,7 +10,16 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from oms.console import finance_desk, forms
-from oms.console.deps import Db, Flash, Flashed, FormId, actor_of, flash_after, see_other
+from oms.console.deps import (
+    Db,
+    Flash,
+    Flashed,
+    FormId,
+    Notice,
+    actor_of,
+    flash_after,
+    see_other,
+)
 from oms.console.render import render
 from oms.console.session import permitted, posting_permitted
 from oms.finance import queries as finance_queries
@@ -42,6 +51,11 @@ def finance_page(
     page = finance_desk.finance_page(db, user, confirm=confirm, line=line, find=find)
     counts = {k: request.query_params[k] for k in IMPORT_COUNTS if k in request.query_params}
     warnings = finance_desk.warnings_of(page.warning, page.settings) if page.warning else []
+    # An unknown match or line (or another tenant's) is a 404 that says which, not a page that
+    # silently leaves the warning or the picker out.
+    unknown = finance_desk.missing(page, confirm=confirm, line=line)
+    if unknown:
+        notice = Notice(error=unknown)
     return render(
         request,
         "finance.html",
@@ -54,6 +68,7 @@ def finance_page(
         movements=page.movements,
         warnings=warnings,
         counts=counts,
+        status_code=404 if unknown else 200,
     )
 
 

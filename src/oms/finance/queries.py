@@ -247,6 +247,15 @@ def list_expected(
     return fetched.page(items)
 
 
+def unmatched_line(db: Database, tenant_id: str, line_id: str) -> StatementLineOut | None:
+    """One unmatched line of the tenant (the manual match's picker), or None: another
+    tenant's line, an unknown id and a line already matched or in review are all None."""
+    stmt = scoped(StatementLine, tenant_id, status="unmatched").where(StatementLine.id == line_id)
+    with db.reader() as session:
+        found = session.scalars(stmt).first()
+        return _line_out(found) if found is not None else None
+
+
 def _line_page(
     db: Database, stmt: Select[Any], page: PageRequest, *, scope: str
 ) -> Page[StatementLineOut]:
