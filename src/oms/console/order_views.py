@@ -250,11 +250,25 @@ def request_refund(
     reason: Annotated[str, Form(max_length=64)],
     amount: Annotated[str, Form(max_length=32)] = "",
     note: Annotated[str, Form(max_length=2000)] = "",
+    sku: Annotated[list[str], Form(max_length=64)] = [],  # noqa: B006 - FastAPI copies it
+    qty: Annotated[list[str], Form(max_length=12)] = [],  # noqa: B006 - one per sku
     confirmed: Annotated[str, Form(max_length=8)] = "",
     request_id: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    """First post: the summary to confirm. The confirmation's post sends the request."""
-    typed = forms.refund_form(amount=amount, reason=reason, note=note)
+    """First post: the summary to confirm (lines and the amount they come to). The
+    confirmation's post sends the request through the refunds service, as the API does."""
+    if len(sku) > forms.MAX_REFUND_LINES:
+        raise ValidationFailed("too many lines", field="sku")
+    typed = forms.refund_form(
+        amount=amount,
+        reason=reason,
+        note=note,
+        skus=sku,
+        qtys=qty,
+        refundable=console_queries.refundable_lines(
+            db, user, order_id, request_id=request_id if confirmed == "1" else None
+        ),
+    )
     if confirmed != "1":
         return _order_page(
             request, db, user, order_id, refund_preview=typed, refund_request_id=new_id()
