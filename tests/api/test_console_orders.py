@@ -126,7 +126,7 @@ def test_sorting_by_total_and_paid_time_both_ways_pages_with_cursors(
     assert client.get(f"{LIST}?{'&'.join(['status=paid'] * 20)}").status_code == 200
 
 
-def test_bulk_hold_needs_a_reason_and_records_it_on_each_order(
+def test_bulk_hold_shows_a_confirmation_then_needs_a_reason_and_records_it_on_each_order(
     client: TestClient, db: Database, tenant: TenantKeys
 ) -> None:
     first, second = _order(client, tenant), _order(client, tenant)
@@ -134,15 +134,26 @@ def test_bulk_hold_needs_a_reason_and_records_it_on_each_order(
         _event(client, tenant, order["id"], "pay")
     csrf = log_in(client, console_user(db, tenant.tenant_id, "ops"))
     ids = [first["id"], second["id"]]
-    data = {"csrf_token": csrf, "event": "hold", "order_id": ids}
-    refused = client.post(f"{LIST}/bulk", data=data, follow_redirects=False)
+    back = f"{LIST}?status=paid"
+    data = {"csrf_token": csrf, "event": "hold", "order_id": ids, "back": back}
+    # The list's button only shows the ticked orders with the reason to give.
+    confirm = client.post(f"{LIST}/bulk", data=data, follow_redirects=False)
+    assert confirm.status_code == 200 and 'id="bulk-confirm"' in confirm.text
+    for order_id in ids:
+        assert f'<input type="hidden" name="order_id" value="{order_id}">' in confirm.text
+        assert _timeline(client, tenant, order_id)[-1]["event"] == "pay"  # nothing done yet
+    assert 'name="reason_code" required' in confirm.text and "核对地址" not in confirm.text
+    assert '<option value="address_check">待核实地址</option>' in confirm.text
+    confirmed = data | {"confirmed": "1"}
+    refused = client.post(f"{LIST}/bulk", data=confirmed, follow_redirects=False)
     assert refused.status_code == 303 and "error=ERR_VALIDATION" in refused.headers["location"]
+    assert _timeline(client, tenant, ids[0])[-1]["event"] == "pay"
     held = client.post(
         f"{LIST}/bulk",
-        data=data | {"reason_code": "address_check", "reason_text": "核对地址"},
+        data=confirmed | {"reason_code": "address_check", "reason_text": "核对地址"},
         follow_redirects=False,
     )
-    assert held.status_code == 303
+    assert held.status_code == 303 and held.headers["location"].startswith(f"{back}&")
     assert "done=hold" in held.headers["location"] and "ok=2" in held.headers["location"]
     for order_id in ids:
         last = _timeline(client, tenant, order_id)[-1]
@@ -150,8 +161,47 @@ def test_bulk_hold_needs_a_reason_and_records_it_on_each_order(
         assert last["reason"] == "address_check: 核对地址" and last["source"] == "console"
     page = client.get(held.headers["location"]).text
     assert 'data-bulk="hold" data-ok="2" data-failed="0"' in page
-    again = client.post(f"{LIST}/bulk", data=data | {"event": "release"}, follow_redirects=False)
-    assert "ok=2" in again.headers["location"]
+
+
+def test_bulk_release_also_asks_for_a_reason_and_a_confirmation(
+    client: TestClient, db: Database, tenant: TenantKeys
+) -> None:
+    first, second = _order(client, tenant), _order(client, tenant)
+    for order in (first, second):
+        _event(client, tenant, order["id"], "pay")
+        _event(client, tenant, order["id"], "hold", reason="address_check")
+    csrf = log_in(client, console_user(db, tenant.tenant_id, "ops", locale="en"))
+    data = {"csrf_token": csrf, "event": "release", "order_id": [first["id"], second["id"]]}
+    confirm = client.post(f"{LIST}/bulk", data=data)
+    assert 'data-event="release"' in confirm.text and "Address checked" in confirm.text
+    assert "2 ticked orders. Give a reason" in confirm.text
+    bare = client.post(f"{LIST}/bulk", data=data | {"confirmed": "1"}, follow_redirects=False)
+    assert "error=ERR_VALIDATION" in bare.headers["location"]
+    unknown = data | {"confirmed": "1", "reason_code": "address_check"}  # a hold's reason
+    wrong = client.post(f"{LIST}/bulk", data=unknown, follow_redirects=False)
+    assert "error=ERR_VALIDATION" in wrong.headers["location"]
+    assert _timeline(client, tenant, first["id"])[-1]["event"] == "hold"
+    released = client.post(
+        f"{LIST}/bulk",
+        data=data | {"confirmed": "1", "reason_code": "address_checked"},
+        follow_redirects=False,
+    )
+    assert "done=release" in released.headers["location"] and "ok=2" in released.headers["location"]
+    last = _timeline(client, tenant, second["id"])[-1]
+    assert last["event"] == "release" and last["reason"] == "address_checked"
+
+
+def test_bulk_confirmation_shows_only_this_tenants_orders_and_needs_a_ticked_row(
+    client: TestClient, db: Database, tenant: TenantKeys, other_tenant: TenantKeys
+) -> None:
+    mine, theirs = _order(client, tenant), _order(client, other_tenant)
+    csrf = log_in(client, console_user(db, tenant.tenant_id, "ops"))
+    data = {"csrf_token": csrf, "event": "hold", "order_id": [mine["id"], theirs["id"]]}
+    confirm = client.post(f"{LIST}/bulk", data=data).text
+    assert f'value="{mine["id"]}"' in confirm and theirs["id"] not in confirm
+    none = client.post(f"{LIST}/bulk", data=data | {"order_id": []}, follow_redirects=False)
+    assert "error=ERR_VALIDATION" in none.headers["location"]
+    assert client.get(f"{LIST}/bulk", follow_redirects=False).headers["location"] == LIST
 
 
 def test_the_csv_export_has_a_bom_the_columns_and_local_times(

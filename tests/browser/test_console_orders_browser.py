@@ -1,7 +1,7 @@
 """The orders workspace in a real Chromium: customer service finds an order by the buyer's
 name, reads why another was cancelled, sees its payments, refunds and shipments and requests
-a refund through the confirmation step; operations filter 待发货 > 24 h and hold two orders
-with a reason. Screenshots at 1280 and 390 px, in Chinese and English.
+a refund of one line through the confirmation step; operations filter 待发货 > 24 h and hold
+two orders with a reason after confirming. Screenshots at 1280 and 390 px, in Chinese and English.
 
 The seed is a tenant of its own (the shared one belongs to the other browser tests), and the
 orders awaiting shipment were paid 30 hours ago by a clock set back for the seed.
@@ -129,21 +129,27 @@ def test_service_finds_an_order_by_buyer_reads_the_cancel_reason_and_requests_a_
         expect(page.locator(f"#{section}")).to_be_visible()
     expect(page.locator("#shipments tbody tr")).to_contain_text("SF7700112233")
 
+    # One line: the cracked cup (1 at ¥69.00), not the tea.
     form = page.locator("form#refund-request")
-    form.locator("input[name=amount]").fill("12.50")
+    expect(form.locator("input[name=qty][data-sku='CUP-GLS-300']")).to_have_attribute("max", "1")
+    form.locator("input[name=qty][data-sku='CUP-GLS-300']").fill("1")
     form.locator("select[name=reason]").select_option("quality")
     form.locator("input[name=note]").fill("杯子有裂纹")
     form.locator("button[type=submit]").click()
     confirm = page.locator("#refund-confirm")
-    expect(confirm).to_contain_text("¥12.50")
-    expect(page.locator("#refunds tbody tr")).to_have_count(0)  # nothing sent yet
+    expect(confirm.locator("tr[data-sku]")).to_have_count(1)
+    expect(confirm.locator("tr[data-sku='CUP-GLS-300']")).to_have_attribute("data-qty", "1")
+    expect(confirm.locator("dd[data-scope=lines]")).to_contain_text("¥69.00")
+    expect(page.locator("#refunds table.refunds tbody tr")).to_have_count(0)  # nothing sent yet
     _screens(page, "order-refund-confirm")
     confirm.locator("button[data-confirm=refund]").click()
     expect(page.locator("p.flash.ok")).to_have_attribute("data-done", "refund_requested")
-    refund = page.locator("#refunds tbody tr")
+    refund = page.locator("#refunds table.refunds tbody tr")
     expect(refund).to_have_count(1)
     expect(refund).to_have_attribute("data-status", "requested")
-    expect(refund).to_contain_text("¥12.50")
+    expect(refund).to_contain_text("¥69.00")
+    left = page.locator("form#refund-request input[name=qty][data-sku='CUP-GLS-300']")
+    expect(left).to_have_attribute("max", "0")  # the cup is claimed now
     _screens(page, "order-workspace")
     _switch_language(page, "en")
     expect(page.locator("#refunds h2")).to_have_text("Refunds")
@@ -161,10 +167,17 @@ def test_ops_filter_awaiting_shipment_over_24_hours_and_hold_two_with_a_reason(
     _screens(page, "orders-unshipped")
     for order_id in workspace.overdue_ids:
         page.check(f"tr[data-order-id='{order_id}'] input[name=order_id]")
-    bulk = page.locator("#bulk-actions")
-    bulk.locator("select[name=reason_code]").select_option("address_check")
-    bulk.locator("input[name=reason_text]").fill("地址待核实")
-    bulk.locator("button[data-bulk-action=hold]").click()
+    page.locator("#bulk-actions button[data-bulk-action=hold]").click()
+    confirm = page.locator("#bulk-confirm")
+    expect(confirm.locator("tr[data-order-id]")).to_have_count(2)
+    for order_id in workspace.overdue_ids:  # nothing held before the confirmation
+        expect(confirm.locator(f"tr[data-order-id='{order_id}']")).to_have_attribute(
+            "data-status", "paid"
+        )
+    confirm.locator("select[name=reason_code]").select_option("address_check")
+    confirm.locator("input[name=reason_text]").fill("地址待核实")
+    _screens(page, "orders-bulk-confirm")
+    confirm.locator("button[data-confirm=bulk-hold]").click()
     done = page.locator("p.flash[data-bulk=hold]")
     expect(done).to_have_attribute("data-ok", "2")
     expect(done).to_have_attribute("data-failed", "0")

@@ -23,7 +23,8 @@ from oms.inventory.states import MANUAL_KINDS, MovementKind
 from oms.orders.queries import SORTS, OrderFilter
 from oms.orders.schemas import OrderEventIn
 from oms.orders.states import OrderEvent, OrderStatus
-from oms.refunds.schemas import RefundIn, RefundReason
+from oms.refunds.errors import ExceedsRefundableUnits, RefundScopeAmbiguous
+from oms.refunds.schemas import RefundIn, RefundLineIn, RefundReason
 from oms.tickets.schemas import ResolveIn
 from oms.tickets.states import TicketKind, TicketStatus
 
@@ -31,10 +32,12 @@ __all__ = [
     "BULK_EVENTS",
     "CONSOLE_SOURCE",
     "MAX_BULK",
+    "MAX_REFUND_LINES",
     "MAX_SKUS",
     "REASONED_EVENTS",
     "OrderListQuery",
     "RefundForm",
+    "RefundableLine",
     "TicketFilter",
     "bulk_ids",
     "event_command",
@@ -235,37 +238,121 @@ def bulk_ids(ids: Sequence[str]) -> list[str]:
     return chosen
 
 
+# As many lines as RefundIn takes.
+MAX_REFUND_LINES = 500
+
+
+@dataclass(frozen=True, slots=True)
+class RefundableLine:
+    """One SKU of the order as the refund form offers it: ``left`` units may still be asked."""
+
+    sku: str
+    name: str
+    unit_price: int  # fen, the price of the SKU's first line (what the refunds service uses)
+    ordered: int
+    left: int
+
+
+@dataclass(frozen=True, slots=True)
+class RefundPart:
+    """A SKU and the units of it the form asks back, priced for the confirmation step."""
+
+    line: RefundableLine
+    qty: int
+
+    @property
+    def amount(self) -> int:
+        return self.qty * self.line.unit_price
+
+
 @dataclass(frozen=True, slots=True)
 class RefundForm:
-    """The order page's refund request as typed (kept to fill the confirmation step)."""
+    """The order page's refund request as typed (kept to fill the confirmation step): the
+    whole order (no amount, no units), some units of some lines, or an amount."""
 
     amount_text: str
-    amount: int | None  # fen; None: the whole order
+    amount: int | None  # fen typed; None: lines or the whole order
     reason: RefundReason
     note: str
+    parts: tuple[RefundPart, ...] = ()
+
+    @property
+    def whole_order(self) -> bool:
+        return self.amount is None and not self.parts
+
+    @property
+    def lines_amount(self) -> int:
+        """What the chosen units come to (fen); the service prices them the same way."""
+        return sum(p.amount for p in self.parts)
 
     def command(self, order_id: str, request_id: str | None) -> RefundIn:
         """The request; ``request_id`` (drawn at the confirmation step) makes a second click
         on confirm answer with the same refund instead of a second one."""
+        lines = [RefundLineIn(sku=p.line.sku, qty=p.qty) for p in self.parts] or None
         return RefundIn(
             order_id=order_id,
             request_id=request_id or None,
-            whole_order=self.amount is None,
+            whole_order=self.whole_order,
+            lines=lines,
             amount=self.amount,
             reason=self.reason,
             customer_note=self.note or None,
         )
 
 
-def refund_form(*, amount: str, reason: str, note: str) -> RefundForm:
-    """Parse the refund request form: yuan with at most two decimals (blank: whole order).
+def refund_form(
+    *,
+    amount: str,
+    reason: str,
+    note: str,
+    skus: Sequence[str] = (),
+    qtys: Sequence[str] = (),
+    refundable: Sequence[RefundableLine] = (),
+) -> RefundForm:
+    """Parse the refund request form: units per line (0 or blank: none), or yuan with at most
+    two decimals; neither is the whole order.
 
-    Raises: ERR_VALIDATION (an amount that is not a positive yuan figure, an unknown reason).
+    Raises: ERR_VALIDATION (an amount that is not a positive yuan figure, a quantity that is
+    not a whole number, an unknown reason or SKU), ERR_REFUND_SCOPE_AMBIGUOUS (units and an
+    amount), ERR_REFUND_UNITS_EXCEED_REFUNDABLE (more units than are left to refund).
     """
     if reason not in {r.value for r in RefundReason}:
         raise ValidationFailed(f"not a refund reason: {reason!r}", field="reason")
     text = amount.strip().replace("¥", "").replace(",", "")
-    return RefundForm(text, _fen(text) if text else None, RefundReason(reason), note.strip()[:2000])
+    parts = _refund_parts(skus, qtys, refundable)
+    if parts and text:
+        raise RefundScopeAmbiguous("give lines or an amount, not both")
+    fen = _fen(text) if text else None
+    return RefundForm(text, fen, RefundReason(reason), note.strip()[:2000], parts)
+
+
+def _refund_parts(
+    skus: Sequence[str], qtys: Sequence[str], refundable: Sequence[RefundableLine]
+) -> tuple[RefundPart, ...]:
+    if len(skus) != len(qtys):
+        raise ValidationFailed("every line needs its quantity", field="qty")
+    offered = {line.sku: line for line in refundable}
+    asked: dict[str, int] = {}
+    for sku, qty in zip(skus, qtys, strict=True):
+        units = _units(qty)
+        if units and sku not in offered:
+            raise ValidationFailed(f"not a line of the order: {sku!r}", field="sku")
+        if units:
+            asked[sku] = asked.get(sku, 0) + units
+    over = sorted(sku for sku, units in asked.items() if units > offered[sku].left)
+    if over:
+        raise ExceedsRefundableUnits("more units than are left to refund", skus=over)
+    return tuple(RefundPart(offered[sku], units) for sku, units in asked.items())
+
+
+def _units(text: str) -> int:
+    """A quantity box: blank is 0; otherwise a whole number of units, 0 or more."""
+    cleaned = text.strip()
+    if not cleaned:
+        return 0
+    if not cleaned.isascii() or not cleaned.isdigit() or len(cleaned) > 6:
+        raise ValidationFailed(f"not a quantity: {text!r}", field="qty")
+    return int(cleaned)
 
 
 _YUAN = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")

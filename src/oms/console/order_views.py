@@ -105,7 +105,7 @@ def _export(
     )
 
 
-@router.post("/orders/bulk")
+@router.post("/orders/bulk", response_model=None)
 def bulk_event(
     request: Request,
     db: Db,
@@ -115,8 +115,11 @@ def bulk_event(
     reason_code: Annotated[str, Form(max_length=64)] = "",
     reason_text: Annotated[str, Form(max_length=2000)] = "",
     back: Annotated[str, Form(max_length=2000)] = "",
-) -> RedirectResponse:
-    """Hold or release the ticked orders, each in its own transaction; a hold needs a reason.
+    confirmed: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Hold or release the ticked orders in two steps, like an order page's hold: the list's
+    button shows the orders with a reason to give; only that confirmation acts, each order in
+    its own transaction. Both need a reason here (kept on each order's timeline).
 
     Refusals (another status, a lost race) are counted, recorded on each order's timeline,
     and do not stop the others.
@@ -124,6 +127,11 @@ def bulk_event(
     if event not in {e.value for e in forms.BULK_EVENTS}:
         raise ValidationFailed("not a bulk action", field="event")
     ids = forms.bulk_ids(order_id)
+    target = back if back.startswith(f"{ORDERS}?") or back == ORDERS else ORDERS
+    if confirmed != "1":
+        return _bulk_confirmation(request, db, user, event, ids, target)
+    if not reason_code.strip():
+        raise ValidationFailed(f"bulk {event} needs a reason", field="reason_code")
     command = forms.event_command(event, None, reason_code=reason_code, reason_text=reason_text)
     actor = actor_of(request, user)
     done = failed = 0
@@ -134,8 +142,35 @@ def bulk_event(
         except AppError:
             failed += 1
     query = urlencode({"done": event, "ok": done, "failed": failed})
-    target = back if back.startswith(f"{ORDERS}?") or back == ORDERS else ORDERS
     return see_other(f"{target}{'&' if '?' in target else '?'}{query}")
+
+
+def _bulk_confirmation(
+    request: Request, db: Db, user: SessionUser, event: str, ids: list[str], back: str
+) -> HTMLResponse:
+    """The ticked orders (this tenant's; others are not shown) and the reason to give."""
+    shown = []
+    for one in ids:
+        try:
+            shown.append(order_queries.get_order(db, user.tenant_id, one))
+        except AppError:
+            continue  # gone or another tenant's: the confirmation posts only what it shows
+    return render(
+        request,
+        "orders_confirm.html",
+        user=user,
+        active="orders",
+        event=event,
+        orders=shown,
+        back=back,
+        **i18n.ORDER_PAGE_LABELS,
+    )
+
+
+@router.get("/orders/bulk")
+def bulk_page() -> RedirectResponse:
+    """The confirmation is a post's answer; reloading it (or switching language) goes back."""
+    return see_other(ORDERS)
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
@@ -250,11 +285,25 @@ def request_refund(
     reason: Annotated[str, Form(max_length=64)],
     amount: Annotated[str, Form(max_length=32)] = "",
     note: Annotated[str, Form(max_length=2000)] = "",
+    sku: Annotated[list[str], Form(max_length=64)] = [],  # noqa: B006 - FastAPI copies it
+    qty: Annotated[list[str], Form(max_length=12)] = [],  # noqa: B006 - one per sku
     confirmed: Annotated[str, Form(max_length=8)] = "",
     request_id: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    """First post: the summary to confirm. The confirmation's post sends the request."""
-    typed = forms.refund_form(amount=amount, reason=reason, note=note)
+    """First post: the summary to confirm (lines and the amount they come to). The
+    confirmation's post sends the request through the refunds service, as the API does."""
+    if len(sku) > forms.MAX_REFUND_LINES:
+        raise ValidationFailed("too many lines", field="sku")
+    typed = forms.refund_form(
+        amount=amount,
+        reason=reason,
+        note=note,
+        skus=sku,
+        qtys=qty,
+        refundable=console_queries.refundable_lines(
+            db, user, order_id, request_id=request_id if confirmed == "1" else None
+        ),
+    )
     if confirmed != "1":
         return _order_page(
             request, db, user, order_id, refund_preview=typed, refund_request_id=new_id()

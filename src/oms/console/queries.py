@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from oms.channels import health
 from oms.channels.schemas import HealthReport
 from oms.console.actors import ActorName, actor_names
-from oms.console.forms import TicketFilter
+from oms.console.forms import RefundableLine, TicketFilter
 from oms.console.pages import can, event_actions
 from oms.core import inbox, jobs
 from oms.core.inbox import InboxEntry
@@ -61,6 +61,7 @@ __all__ = [
     "jobs_page",
     "order_detail",
     "orders_page",
+    "refundable_lines",
     "stock_page",
     "ticket_detail",
     "ticket_queue",
@@ -102,6 +103,7 @@ class OrderDetail:
     names: dict[str, ActorName] = field(default_factory=dict)
     plan: PlanOut | None = None
     carriers: list[CarrierOut] = field(default_factory=list)
+    refund_lines: list[RefundableLine] = field(default_factory=list)
 
     @property
     def can_ship(self) -> bool:
@@ -232,7 +234,37 @@ def order_detail(db: Database, user: SessionUser, order_id: str) -> OrderDetail:
         names=actor_names(db, tenant_id, principals),
         plan=planning.find_plan(db, tenant_id, order_id),
         carriers=_carriers(db, tenant_id),
+        refund_lines=_refundable(db, tenant_id, order),
     )
+
+
+def refundable_lines(
+    db: Database, user: SessionUser, order_id: str, *, request_id: str | None = None
+) -> list[RefundableLine]:
+    """The order's SKUs with the units not yet claimed by a line refund, for the refund form
+    (the refund ``request_id`` names, if any, not counted: a repeated confirmation).
+
+    Raises: ERR_ORDER_NOT_FOUND (also for another tenant's order).
+    """
+    order = order_queries.get_order(db, user.tenant_id, order_id)
+    return _refundable(db, user.tenant_id, order, request_id)
+
+
+def _refundable(
+    db: Database, tenant_id: str, order: OrderOut, request_id: str | None = None
+) -> list[RefundableLine]:
+    # One row per SKU: the refunds service sums a SKU's lines and prices it at its first line.
+    claimed = refund_queries.claimed_units(db, tenant_id, order.id, except_request_id=request_id)
+    rows: dict[str, RefundableLine] = {}
+    for line in order.lines:
+        had = rows.get(line.sku)
+        if had is None:
+            rows[line.sku] = RefundableLine(line.sku, line.name, line.unit_price, line.qty, 0)
+        else:
+            rows[line.sku] = replace(had, ordered=had.ordered + line.qty)
+    return [
+        replace(row, left=max(row.ordered - claimed.get(row.sku, 0), 0)) for row in rows.values()
+    ]
 
 
 def _carriers(db: Database, tenant_id: str) -> list[CarrierOut]:

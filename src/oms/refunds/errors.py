@@ -6,6 +6,7 @@ from oms.core.errors import AppError
 
 __all__ = [
     "ExceedsPaid",
+    "ExceedsRefundableUnits",
     "GatewayRefundFailed",
     "IllegalRefundTransition",
     "InvalidRefundLines",
@@ -14,6 +15,7 @@ __all__ = [
     "NotRefundable",
     "RefundAdviceNotFound",
     "RefundNotFound",
+    "RefundScopeAmbiguous",
     "RequestIdReused",
 ]
 
@@ -52,6 +54,18 @@ class InvalidRefundLines(AppError):
     code = "ERR_REFUND_INVALID_LINES"
     http_status = 422
     title = "The lines are not lines of the order, or exceed their quantities"
+
+
+class ExceedsRefundableUnits(AppError):
+    code = "ERR_REFUND_UNITS_EXCEED_REFUNDABLE"
+    http_status = 422
+    title = "A line asks for more units than are left to refund"
+
+
+class RefundScopeAmbiguous(AppError):
+    code = "ERR_REFUND_SCOPE_AMBIGUOUS"
+    http_status = 422
+    title = "Give lines or an amount, not both"
 
 
 class NotInReviewGroup(AppError):

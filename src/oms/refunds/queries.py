@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from oms.core.paging import Page, PageRequest, fetch_items
@@ -19,6 +19,7 @@ from oms.refunds.states import RefundStatus
 __all__ = [
     "COUNTED",
     "claimed_amount",
+    "claimed_units",
     "get_refund",
     "list_refunded",
     "list_refunds",
@@ -122,6 +123,28 @@ def claimed_amount(
     else:
         stmt = stmt.where(Refund.payment_id == payment_id)
     return int(session.scalar(stmt) or 0)
+
+
+def claimed_units(
+    db: Database, tenant_id: str, order_id: str, *, except_request_id: str | None = None
+) -> dict[str, int]:
+    """Units per SKU the order's counted line refunds already claim (amount and whole-order
+    refunds name no lines, so they claim no units). ``except_request_id`` leaves out the refund
+    a repeated request would answer with, so a second click is not counted against itself."""
+    stmt = select(Refund.lines).where(
+        Refund.tenant_id == tenant_id,
+        Refund.order_id == order_id,
+        Refund.status.in_([str(s) for s in COUNTED]),
+    )
+    if except_request_id:
+        stmt = stmt.where(or_(Refund.request_id.is_(None), Refund.request_id != except_request_id))
+    claimed: dict[str, int] = {}
+    with db.reader() as session:
+        for lines in session.scalars(stmt):
+            for line in lines or []:
+                sku = str(line["sku"])
+                claimed[sku] = claimed.get(sku, 0) + int(line["qty"])
+    return claimed
 
 
 def refunded_amount(session: Session, tenant_id: str, order_id: str, payment_id: str | None) -> int:
