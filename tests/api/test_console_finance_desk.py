@@ -82,6 +82,12 @@ def test_a_line_is_matched_by_picking_its_order_from_a_search(
     )
     by_digits = client.get(PAGE, params={"line": line_id, "find": "26112500"}).text
     assert digits in by_digits.split('id="picker"', 1)[1].split("</section>", 1)[0]
+    long_number = add_movement(  # 18 digits: as yuan it would overflow a database integer
+        db, tenant.tenant_id, amount=800, on=date(2026, 11, 1), order_no="261125000123459999"
+    )
+    whole = client.get(PAGE, params={"line": line_id, "find": "261125000123459999"})
+    assert whole.status_code == 200
+    assert long_number in whole.text.split('id="picker"', 1)[1].split("</section>", 1)[0]
     by_yuan = client.get(PAGE, params={"line": line_id, "find": "¥5.00"}).text
     assert "ZZ-7001" not in by_yuan.split('id="picker"', 1)[1].split("</section>", 1)[0]
     picked = _post(client, f"{PAGE}/matches", csrf, line_id=line_id, movement_id=wanted)
@@ -107,6 +113,7 @@ def test_amounts_are_read_as_yuan_in_fen() -> None:
     assert parse_amount("¥1,288.50") == 128850
     assert parse_amount("5") == 500 and parse_amount("0.5") == 50
     assert parse_amount("ZZ-70") is None and parse_amount("1.234") is None
+    assert parse_amount("261125000123451234") is None  # an order number, beyond any amount
 
 
 def _unmatched(client: TestClient, tenant: TenantKeys) -> dict[int, str]:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from oms.console.actors import actor_names
+from oms.core.money import MAX_AMOUNT
 from oms.core.paging import PageRequest
 from oms.core.uow import Database
 from oms.finance import queries as finance_queries
@@ -72,12 +73,15 @@ def warnings_of(item: ReviewItem, settings: FinanceSettingsOut) -> list[str]:
 
 
 def parse_amount(text: str) -> int | None:
-    """Yuan as typed (``¥123.45``) in fen; None when ``text`` is not an amount."""
+    """Yuan as typed (``¥123.45``) in fen; None when ``text`` is not an amount, or is more
+    than any amount oms stores (an 18-digit order number is not an amount, and would not fit
+    a database integer)."""
     found = _AMOUNT.match(text.strip())
     if not found:
         return None
     yuan = int(found.group(1).replace(",", ""))
-    return yuan * 100 + int((found.group(2) or "0").ljust(2, "0"))
+    fen = yuan * 100 + int((found.group(2) or "0").ljust(2, "0"))
+    return fen if fen <= MAX_AMOUNT else None
 
 
 def import_counts(result: ImportResult) -> dict[str, str]:
