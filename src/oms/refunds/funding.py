@@ -17,8 +17,13 @@ from oms.orders.service import RefundView
 from oms.orders.states import OrderStatus
 from oms.payments.queries import order_payments
 from oms.payments.schemas import PaymentOut
-from oms.refunds.errors import ExceedsPaid, InvalidRefundLines, NotRefundable
-from oms.refunds.queries import claimed_amount
+from oms.refunds.errors import (
+    ExceedsPaid,
+    ExceedsRefundableUnits,
+    InvalidRefundLines,
+    NotRefundable,
+)
+from oms.refunds.queries import claimed_amount, claimed_units_in
 from oms.refunds.schemas import RefundIn
 
 __all__ = ["Funding", "check_cap", "funding_of", "payment_funding", "requested_amount"]
@@ -62,7 +67,7 @@ def requested_amount(
 ) -> tuple[int, list[dict[str, object]]]:
     """The amount (fen) and lines a request asks for. ``whole_order`` asks for all that is left.
 
-    Raises: ERR_REFUND_INVALID_LINES.
+    Raises: ERR_REFUND_INVALID_LINES, ERR_REFUND_UNITS_EXCEED_REFUNDABLE.
     """
     if data.amount is not None:
         return data.amount, []
@@ -82,10 +87,31 @@ def requested_amount(
     bad = sorted(sku for sku, qty in asked.items() if qty > prices.get(sku, (0, 0))[0])
     if bad:
         raise InvalidRefundLines("not lines of the order, or more than was ordered", skus=bad)
+    _check_units_left(session, tenant_id, data.order_id, asked, prices)
     lines: list[dict[str, object]] = [
         {"sku": sku, "qty": qty, "unit_price": prices[sku][1]} for sku, qty in asked.items()
     ]
     return sum(qty * prices[sku][1] for sku, qty in asked.items()), lines
+
+
+def _check_units_left(
+    session: Session,
+    tenant_id: str,
+    order_id: str,
+    asked: dict[str, int],
+    prices: dict[str, tuple[int, int]],
+) -> None:
+    """Refuse units that earlier line refunds already claim: a unit goes back once, even
+    when the paid amount would still cover it. Raises: ERR_REFUND_UNITS_EXCEED_REFUNDABLE."""
+    claimed = claimed_units_in(session, tenant_id, order_id)
+    left = {sku: prices[sku][0] - claimed.get(sku, 0) for sku in asked}
+    over = sorted(sku for sku, qty in asked.items() if qty > left[sku])
+    if over:
+        raise ExceedsRefundableUnits(
+            "more units than are left to refund",
+            skus=over,
+            left={sku: max(left[sku], 0) for sku in over},
+        )
 
 
 def check_cap(

@@ -20,6 +20,7 @@ __all__ = [
     "COUNTED",
     "claimed_amount",
     "claimed_units",
+    "claimed_units_in",
     "get_refund",
     "list_refunded",
     "list_refunds",
@@ -131,6 +132,15 @@ def claimed_units(
     """Units per SKU the order's counted line refunds already claim (amount and whole-order
     refunds name no lines, so they claim no units). ``except_request_id`` leaves out the refund
     a repeated request would answer with, so a second click is not counted against itself."""
+    with db.reader() as session:
+        return claimed_units_in(session, tenant_id, order_id, except_request_id=except_request_id)
+
+
+def claimed_units_in(
+    session: Session, tenant_id: str, order_id: str, *, except_request_id: str | None = None
+) -> dict[str, int]:
+    """``claimed_units`` in the caller's session (the refunds service reads it under the
+    order's lock, so two requests cannot both claim the last unit)."""
     stmt = select(Refund.lines).where(
         Refund.tenant_id == tenant_id,
         Refund.order_id == order_id,
@@ -139,11 +149,10 @@ def claimed_units(
     if except_request_id:
         stmt = stmt.where(or_(Refund.request_id.is_(None), Refund.request_id != except_request_id))
     claimed: dict[str, int] = {}
-    with db.reader() as session:
-        for lines in session.scalars(stmt):
-            for line in lines or []:
-                sku = str(line["sku"])
-                claimed[sku] = claimed.get(sku, 0) + int(line["qty"])
+    for lines in session.scalars(stmt):
+        for line in lines or []:
+            sku = str(line["sku"])
+            claimed[sku] = claimed.get(sku, 0) + int(line["qty"])
     return claimed
 
 

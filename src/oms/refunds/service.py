@@ -57,6 +57,7 @@ def request_refund(db: Database, actor: Actor, data: RefundIn) -> RequestedRefun
     """Record a refund request, routed to a review group, or auto-approved for a trusted buyer.
 
     Raises: ERR_ORDER_NOT_FOUND, ERR_REFUND_NOT_REFUNDABLE, ERR_REFUND_INVALID_LINES,
+    ERR_REFUND_UNITS_EXCEED_REFUNDABLE,
     ERR_REFUND_EXCEEDS_PAID, ERR_REFUND_REQUEST_ID_REUSED.
     """
     # A concurrent request with the same request_id loses the insert; the retry finds it.

@@ -101,6 +101,28 @@ def test_a_rejected_refund_frees_its_share(client: TestClient, tenant: TenantKey
     assert request(client, tenant, order_id=order["id"], whole_order=True).status_code == 201
 
 
+def test_a_unit_goes_back_once_even_when_the_paid_amount_would_cover_it(
+    client: TestClient, tenant: TenantKeys
+) -> None:
+    order = channel_paid_order(client, tenant)  # two TEA-LJ-250 among its lines
+    tea = [{"sku": "TEA-LJ-250", "qty": 2}]
+    first = request(client, tenant, order_id=order["id"], lines=tea)
+    assert first.status_code == 201, first.text
+    again = request(client, tenant, order_id=order["id"], lines=[{"sku": "TEA-LJ-250", "qty": 1}])
+    assert again.status_code == 422
+    assert again.json()["code"] == "ERR_REFUND_UNITS_EXCEED_REFUNDABLE"
+    details = again.json()["details"]
+    assert (details["skus"], details["left"]) == (["TEA-LJ-250"], {"TEA-LJ-250": 0})
+    listed = client.get(f"/api/v1/refunds?order_id={order['id']}", headers=tenant.headers())
+    assert len(listed.json()["items"]) == 1  # the refused request wrote nothing
+    client.post(
+        f"/api/v1/refunds/{first.json()['id']}/reject",
+        json={"note": "no"},
+        headers=tenant.headers(),
+    )
+    assert request(client, tenant, order_id=order["id"], lines=tea).status_code == 201
+
+
 def test_a_gateway_failure_is_retried_with_the_same_out_request_no(
     client: TestClient,
     configured: TenantKeys,
