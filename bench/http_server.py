@@ -74,12 +74,22 @@ def _cpu_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+_RATE_LIMITS = (
+    "OMS_API_RATE_LIMIT_PER_TENANT",
+    "OMS_API_RATE_LIMIT_PER_KEY",
+    "OMS_INTAKE_RATE_LIMIT_PER_TENANT",
+)
+
+
 @contextmanager
 def serve_process(database_url: str, *, workers: int) -> Iterator[ServerProcess]:
     """Start ``oms serve --workers N`` (no job worker) on ``database_url``; yield it ready."""
     port = _free_port()
     oms = Path(sys.executable).parent / "oms"
     env = os.environ | {"OMS_DATABASE_URL": database_url, "OMS_LOG_LEVEL": "WARNING"}
+    # As in-process (orders_bench._app_settings): the bench measures the order path, and the
+    # default per-tenant limit would refuse a bench's thousands of requests a minute.
+    env |= {name: "" for name in _RATE_LIMITS}
     command = [str(oms), "serve", "--port", str(port), "--workers", str(workers)]
     command += ["--no-worker", "--no-migrate"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
