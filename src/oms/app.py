@@ -37,6 +37,7 @@ from oms.http.middleware import (
 )
 from oms.http.openapi import install_openapi
 from oms.http.problems import install_problem_handlers
+from oms.intelligence.exports import api as exports_api
 from oms.inventory import api as inventory_api
 from oms.inventory.queries import LevelCache
 from oms.jobs_wiring import build_registry
@@ -87,6 +88,7 @@ _DOMAIN_ROUTERS = (
     users_api.router,
     feedback_api.router,
     feedback_web.router,
+    exports_api.router,
 )
 
 

@@ -24,6 +24,7 @@ from oms.core.logging import configure_logging
 from oms.core.uow import Database
 from oms.finance.cli import finance_app
 from oms.fulfilment.tracking.cli import tracking_app
+from oms.intelligence.exports.cli import bi_app, export_command
 from oms.intelligence.linking.cli import link_app
 from oms.intelligence.rca.cli import analytics_app
 from oms.inventory.cli import stock_app
@@ -55,6 +56,8 @@ app.add_typer(finance_app, name="finance")
 app.add_typer(vouchers_app, name="vouchers")
 app.add_typer(link_app, name="link")
 app.add_typer(analytics_app, name="analytics")
+app.command("export")(export_command)
+app.add_typer(bi_app, name="bi")
 app.add_typer(accounting_app, name="accounting")
 risk_app = typer.Typer(help="Risk: delay risk 12 h ahead", no_args_is_help=True)
 risk_app.add_typer(delay_app, name="delay")

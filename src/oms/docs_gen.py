@@ -77,6 +77,7 @@ PERMISSION_NOTES: dict[str, str] = {
     "jobs:retry": "retry dead letters",
     "keys:manage": "issue API keys",
     "finance:read": "bank statements, lines, matches, settings",
+    "exports:read": "BI feeds: orders, lines, payments, refunds, shipments as CSV or Parquet",
     "finance:write": "import statements, decide matches, match by hand, settings",
     "refunds:read": "read refunds; feedback summary",
     "refunds:request": "request refunds",

@@ -132,6 +132,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     "keys:manage": frozenset({Role.ADMIN}),
     "users:manage": frozenset({Role.ADMIN}),
     "finance:read": frozenset({Role.ADMIN, Role.FINANCE}),
+    # BI feeds: every order, payment, refund and parcel of the tenant, without contact data.
+    "exports:read": frozenset({Role.ADMIN, Role.OPS, Role.FINANCE, Role.INTEGRATION}),
     "finance:write": frozenset({Role.ADMIN, Role.FINANCE}),
     "refunds:read": frozenset({Role.ADMIN, Role.OPS, Role.SERVICE, Role.FINANCE, Role.INTEGRATION}),
     "refunds:request": frozenset({Role.ADMIN, Role.OPS, Role.SERVICE, Role.INTEGRATION}),
