@@ -22,6 +22,7 @@ from oms.core.clock import ManualClock
 from oms.core.models import InboxMessage
 from oms.core.uow import Database
 from oms.fulfilment.tracking import service
+from tests.fixtures.jobs import app_worker
 from tests.fixtures.tenants import TenantKeys
 from tests.fixtures.tracking import WHSEC, generic_push, shipped_order
 
@@ -264,6 +265,30 @@ def test_a_push_for_an_unknown_parcel_is_kept_and_visible(
     [unmatched] = page["items"]
     assert unmatched["parcels"][0]["tracking_no"] == "SF0000000404"
     assert unmatched["source"] == "tracking:kuaidi100"
+
+
+def test_pushes_that_came_before_the_shipment_are_applied_once_it_is_recorded(
+    client: TestClient, db: Database, configured: TenantKeys, clock: ManualClock
+) -> None:
+    # The carrier's first scans arrive before the merchant's system records the parcel.
+    early = _k100_param([PICKED, MOVING], state="0", number="SF0000000777")
+    assert _push(client, "kuaidi100", configured.tenant_id, _k100(early)).json()["result"]
+    other = _k100_param([PICKED], state="0", number="SF0000000778")
+    assert _push(client, "kuaidi100", configured.tenant_id, _k100(other)).json()["result"]
+    order_id = shipped_order(client, clock, configured, tracking_no="SF0000000777")
+
+    worker = app_worker(db)
+    while worker.run_once():
+        pass
+
+    shipment = _shipment(client, configured, order_id)
+    assert [s["raw_code"] for s in shipment["scans"]] == ["1", "0"]  # 揽收, 在途, oldest first
+    assert shipment["tracking_status"] == "in_transit"
+    page = client.get("/api/v1/tracking/unmatched", headers=configured.headers()).json()
+    assert [p["parcels"][0]["tracking_no"] for p in page["items"]] == ["SF0000000778"]
+    # Replaying again (a redelivered job) changes nothing.
+    assert service.replay_unmatched(db, configured.tenant_id, "shunfeng", "SF0000000777") == 0
+    assert len(_shipment(client, configured, order_id)["scans"]) == 2
 
 
 def test_a_delivered_scan_on_an_order_that_moved_on_keeps_the_scan(

@@ -13,11 +13,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from oms.core import outbox
 from oms.core.context import Actor
 from oms.core.ids import new_id
 from oms.core.paging import Page, PageRequest, fetch_items
 from oms.core.uow import Database, UnitOfWork
 from oms.fulfilment.errors import TrackingNumberReused
+from oms.fulfilment.events import ShipmentRecorded
 from oms.fulfilment.models import Shipment
 from oms.fulfilment.planning import service as planning
 from oms.fulfilment.reconcile import Difference, compare
@@ -166,6 +168,14 @@ def _insert(
     )
     uow.session.add(shipment)
     uow.session.flush()
+    recorded = ShipmentRecorded(
+        tenant_id=actor.tenant_id,
+        shipment_id=shipment.id,
+        order_id=shipment.order_id,
+        carrier=shipment.carrier,
+        tracking_no=shipment.tracking_no,
+    )
+    outbox.add(uow, recorded, now=now)
     return shipment
 
 

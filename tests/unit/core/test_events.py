@@ -204,6 +204,12 @@ LEGACY = {
         "refunded_at": "2026-01-25T02:00:00Z",
     },
     "accounting.send": {"document_id": "d1"},
+    "shipment.recorded": {
+        "shipment_id": "s1",
+        "order_id": "o1",
+        "carrier": "shunfeng",
+        "tracking_no": "SF1234567890",
+    },
 }
 
 

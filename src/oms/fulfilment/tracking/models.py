@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from oms.core.db import Base, TenantKeyed, UTCDateTime
 
-__all__ = ["ShipmentScan", "TrackingConfig"]
+__all__ = ["ShipmentScan", "TrackingConfig", "UnmatchedParcel"]
 
 
 class TrackingConfig(Base):
@@ -52,3 +52,26 @@ class ShipmentScan(TenantKeyed, Base):
     dedup_key: Mapped[str] = mapped_column(String(64))
     inbox_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class UnmatchedParcel(TenantKeyed, Base):
+    """A parcel a verified push named before oms knew it: applied once its shipment exists.
+
+    Carriers push from their own first scan (揽收), which can come before the merchant's
+    system records the shipment; the push is kept in the inbox, and this row finds it again
+    by tracking number when the shipment is recorded (``tracking.replay_unmatched``).
+    """
+
+    __tablename__ = "tracking_unmatched_parcels"
+    __table_args__ = (
+        Index("uq_tracking_unmatched_push", "tenant_id", "inbox_id", "tracking_no", unique=True),
+        Index("ix_tracking_unmatched_parcel", "tenant_id", "tracking_no"),
+    )
+
+    inbox_id: Mapped[str] = mapped_column(String(36))
+    protocol: Mapped[str] = mapped_column(String(16))
+    # The carrier as the push named it, in Kuaidi100's codes (canonical_carrier).
+    carrier: Mapped[str] = mapped_column(String(64))
+    tracking_no: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    replayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -36,7 +36,7 @@ from oms.fulfilment.tracking.errors import (
     TrackingNotConfigured,
     TrackingTenantUnknown,
 )
-from oms.fulfilment.tracking.models import ShipmentScan, TrackingConfig
+from oms.fulfilment.tracking.models import ShipmentScan, TrackingConfig, UnmatchedParcel
 from oms.fulfilment.tracking.normalise import Normalised, TrackingStatus, normalise
 from oms.fulfilment.tracking.protocols import (
     Adapter,
@@ -49,7 +49,14 @@ from oms.fulfilment.tracking.protocols import (
     known_protocols,
 )
 
-__all__ = ["Answer", "ConfigureResult", "configure", "receive_push", "source_of"]
+__all__ = [
+    "Answer",
+    "ConfigureResult",
+    "configure",
+    "receive_push",
+    "replay_unmatched",
+    "source_of",
+]
 
 _DROPPED_HEADERS = frozenset({"authorization", "cookie"})
 
@@ -274,6 +281,7 @@ def _apply_parcel(
     summary: dict[str, Any] = {"carrier": parcel.carriers[0], "tracking_no": parcel.tracking_no}
     shipment = _match(uow, tenant_id, parcel)
     if shipment is None:
+        _remember_unmatched(uow, tenant_id, protocol, parcel, inbox_id)
         return summary | {"unmatched": True, "scans": len(parcel.scans)}
     previous = shipment.last_scan_at
     was_delivered = shipment.tracking_status == TrackingStatus.DELIVERED
@@ -282,6 +290,61 @@ def _apply_parcel(
     current = [scan for at, scan in new if previous is None or at >= previous]
     found = effects.on_new_scans(uow, shipment, parcel.scheme, current, was_delivered=was_delivered)
     return summary | {"shipment_id": shipment.id, "new_scans": len(new)} | found
+
+
+def _remember_unmatched(
+    uow: UnitOfWork, tenant_id: str, protocol: str, parcel: ParcelPush, inbox_id: str
+) -> None:
+    values = {
+        "tenant_id": tenant_id,
+        "id": new_id(),
+        "inbox_id": inbox_id,
+        "protocol": protocol,
+        "carrier": canonical_carrier(parcel.carriers[0])[:64],
+        "tracking_no": parcel.tracking_no[:64],
+        "received_at": uow.clock.now(),
+        "replayed_at": None,
+    }
+    insert_ignore(uow, UnmatchedParcel, values)
+
+
+def replay_unmatched(db: Database, tenant_id: str, carrier: str, tracking_no: str) -> int:
+    """Apply again the kept pushes that named this parcel before it was recorded.
+
+    Applying is idempotent (a stored scan is one row, effects run for new scans only), so a
+    replay interrupted before its row is marked is simply done again. Returns how many
+    pushes were applied.
+    """
+    wanted = canonical_carrier(carrier)
+    with db.reader() as session:
+        waiting = session.scalars(
+            select(UnmatchedParcel).where(
+                UnmatchedParcel.tenant_id == tenant_id,
+                UnmatchedParcel.tracking_no == tracking_no,
+                UnmatchedParcel.replayed_at.is_(None),
+            )
+        ).all()
+        pushes = {
+            row.id: session.get(InboxMessage, (tenant_id, row.inbox_id))
+            for row in waiting
+            if row.carrier == wanted
+        }
+    replayed = 0
+    for row_id, message in pushes.items():
+        row = next(r for r in waiting if r.id == row_id)
+        adapter = adapter_for(row.protocol)
+        if message is not None and adapter is not None:
+            push = adapter.parse(Delivery(dict(message.headers), message.body, {}))
+            _apply(db, tenant_id, row.protocol, push, message.id)
+            replayed += 1
+        with db.uow() as uow:
+            uow.session.execute(
+                update(UnmatchedParcel)
+                .where(UnmatchedParcel.tenant_id == tenant_id, UnmatchedParcel.id == row_id)
+                .values(replayed_at=uow.clock.now())
+            )
+            uow.commit()
+    return replayed
 
 
 def _match(uow: UnitOfWork, tenant_id: str, parcel: ParcelPush) -> Shipment | None:

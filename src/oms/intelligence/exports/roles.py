@@ -71,11 +71,9 @@ def grant_role(db: Database, tenant_id: str, *, actor: str) -> dict[str, Any]:
         verb = "ALTER" if existed else "CREATE"
         # DDL takes no bind parameters; the name is ours (hex) and the verifier is base64.
         conn.exec_driver_sql(
-            (
-                f"{verb} ROLE {name} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT "
-                f"NOREPLICATION CONNECTION LIMIT {_CONNECTION_LIMIT} "
-                f"PASSWORD '{scram_verifier(password)}'"
-            )
+            f"{verb} ROLE {name} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT "
+            f"NOREPLICATION CONNECTION LIMIT {_CONNECTION_LIMIT} "
+            f"PASSWORD '{scram_verifier(password)}'"
         )
         conn.exec_driver_sql(f"ALTER ROLE {name} SET default_transaction_read_only = on")
         columns = _grant_reads(conn, name)
