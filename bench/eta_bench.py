@@ -67,13 +67,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     print("| window | coverage | mean width (h) |")
     print("| --- | --: | --: |")
-    print(f"| learned (carrier × route × hour, conformal) | {learned[0]:.1%} | {learned[1]:.1f} |")
-    print(
-        f"| fixed global {low:.0f}-{high:.0f} h (baseline) | {baseline[0]:.1%} | {baseline[1]:.1f} |"
-    )
-    print(
-        f"| default {DEFAULT_WINDOW[0]:.0f}-{DEFAULT_WINDOW[1]:.0f} h | {default[0]:.1%} | {default[1]:.1f} |"
-    )
+    table = [
+        ("learned (carrier, route, hour; conformal)", learned),
+        (f"fixed global {low:.0f}-{high:.0f} h (baseline)", baseline),
+        (f"default {DEFAULT_WINDOW[0]:.0f}-{DEFAULT_WINDOW[1]:.0f} h", default),
+    ]
+    for name, (coverage, width) in table:
+        print(f"| {name} | {coverage:.1%} | {width:.1f} |")
     print(
         f"width ratio learned / baseline: {learned[1] / baseline[1]:.2f} "
         f"(coverage {learned[0]:.1%} vs {baseline[0]:.1%}; target ≥ 90 %)"
