@@ -16,6 +16,7 @@ __all__ = [
     "ShipmentIn",
     "ShipmentLineIn",
     "ShipmentOut",
+    "TrackingLinkOut",
 ]
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")]
@@ -101,3 +102,11 @@ class ShipmentOut(BaseModel):
     )
     eta_samples: int | None = Field(default=None, description="deliveries the window rests on")
     scans: list[ScanOut] = Field(default=[], description="carrier scans, oldest first")
+
+
+class TrackingLinkOut(BaseModel):
+    """The buyer's tracking page: no login, signed, valid until ``expires_at``."""
+
+    url: str = Field(description="absolute, on the address this request reached")
+    path: str = Field(description="/track/<token>")
+    expires_at: datetime
