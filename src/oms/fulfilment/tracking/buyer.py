@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from oms.core.errors import AppError
+from oms.core.models import Tenant
 from oms.core.uow import Database
 from oms.fulfilment import service as shipments
 from oms.fulfilment.schemas import ShipmentOut
@@ -74,6 +75,7 @@ class BuyerView:
     shipments: list[ShipmentOut]
     step: str
     now: datetime
+    timezone: str
     steps: tuple[str, ...] = field(default=STEPS)
 
 
@@ -143,7 +145,14 @@ def buyer_view(db: Database, tenant_id: str, order_id: str) -> BuyerView:
         parcels,
         current_step(history, parcels),
         db.clock.now(),
+        _timezone(db, tenant_id),
     )
+
+
+def _timezone(db: Database, tenant_id: str) -> str:
+    with db.reader() as session:
+        tenant = session.get(Tenant, tenant_id)
+    return tenant.timezone if tenant is not None else "Asia/Shanghai"
 
 
 def tracking_page(db: Database, token: str) -> BuyerView | None:
