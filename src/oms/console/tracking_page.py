@@ -20,9 +20,6 @@ from oms.fulfilment.tracking import buyer
 __all__ = ["page_locale", "router"]
 
 router = APIRouter(prefix="/track", include_in_schema=False)
-BUYER_STEP_LABELS = i18n.labels("buyer_step")
-BUYER_EVENT_LABELS = i18n.labels("buyer_event")
-BUYER_SOURCE_LABELS = i18n.labels("buyer_source")
 
 
 def page_locale(lang: str | None, accept_language: str | None) -> str:
@@ -72,9 +69,9 @@ def tracking_page(
             token=token,
             LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
             LOCALES=i18n.LOCALES,
-            STEP_LABELS=BUYER_STEP_LABELS,
-            EVENT_LABELS=BUYER_EVENT_LABELS,
-            SOURCE_LABELS=BUYER_SOURCE_LABELS,
+            STEP_LABELS=i18n.BUYER_STEP_LABELS,
+            EVENT_LABELS=i18n.BUYER_EVENT_LABELS,
+            SOURCE_LABELS=i18n.BUYER_SOURCE_LABELS,
             TRACKING_STATUS_LABELS=i18n.TRACKING_STATUS_LABELS,
             TRACKING_SUB_STATUS_LABELS=i18n.TRACKING_SUB_STATUS_LABELS,
             local_time=formatting.local_time,
