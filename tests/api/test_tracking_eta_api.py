@@ -4,11 +4,15 @@ and the buyer history (no internal events)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from oms.cli import app as cli
+from oms.config import get_settings
 from oms.core.clock import ManualClock
 from oms.core.ids import new_id
 from oms.core.signed_links import sign_link
@@ -96,6 +100,7 @@ def test_a_parcel_on_its_way_has_the_default_window_then_a_learned_one(
     assert route[1] == "浙江省"
     past = shipped_order(client, clock, configured, tracking_no="SF0000000009", later=timedelta(0))
     _history(db, configured.tenant_id, past, (str(route[0]) if route[0] else None, "浙江省"))
+    assert eta.train_all(db) >= 1  # the sweep stores the model
     trained = eta.train_tenant(db, configured.tenant_id)
     assert (trained.is_trained, trained.samples) == (True, 150)
     learned = _shipment(client, configured, order_id)
@@ -180,3 +185,20 @@ def test_forged_tampered_expired_and_foreign_links_are_404_pages(
     )
     clock.advance(LINK_TTL + timedelta(days=1))
     assert client.get(path).status_code == 404
+
+
+def test_eta_train_cli_reports_too_little_history_and_an_unknown_tenant(
+    db: Database, tenant: TenantKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OMS_DATABASE_URL", db.engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        result = runner.invoke(cli, ["tracking", "eta", "train", "--tenant", tenant.tenant_id])
+        assert result.exit_code == 0, result.output
+        printed = json.loads(result.output)
+        assert (printed["is_trained"], printed["samples"]) == (False, 0)
+        unknown = runner.invoke(cli, ["tracking", "eta", "train", "--tenant", "nope"])
+        assert unknown.exit_code != 0 and "ERR_NOT_FOUND" in unknown.output
+    finally:
+        get_settings.cache_clear()
