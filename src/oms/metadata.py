@@ -12,6 +12,7 @@ from oms.finance import models as finance_models
 from oms.finance.pulls import models as finance_pull_models
 from oms.fulfilment import carrier_models
 from oms.fulfilment import models as fulfilment_models
+from oms.fulfilment.eta import models as eta_models
 from oms.fulfilment.planning import models as planning_models
 from oms.fulfilment.tracking import models as tracking_models
 from oms.inventory import models as inventory_models
@@ -37,6 +38,7 @@ _REGISTERED = (
     tracking_models,
     carrier_models,
     planning_models,
+    eta_models,
     channel_models,
     payment_models,
     refund_models,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
 
 from oms.core.money import format_minor
 
@@ -11,6 +14,7 @@ __all__ = [
     "age",
     "age_of_seconds",
     "day_bounds",
+    "eta_words",
     "local_time",
     "mask_phone",
     "money",
@@ -84,3 +88,39 @@ def title_in(title: str, locale: str) -> str:
     if not separator or not english:
         return title
     return chinese if locale.startswith("zh") else english
+
+
+_DASH = "\u2013"  # en dash, as windows are written
+
+
+def _day_word(day: date, today: date, locale: str, gettext: Callable[[str], str]) -> str:
+    offset = (day - today).days
+    if offset == 0:
+        return gettext("Today")
+    if offset == 1:
+        return gettext("Tomorrow")
+    if offset == 2:
+        return gettext("The day after tomorrow")
+    if locale.startswith("zh"):
+        return format_date(day, format="M月d日 EEE", locale="zh_CN")
+    return format_date(day, format="EEE d MMM", locale="en")
+
+
+def eta_words(
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    timezone: str,
+    locale: str,
+    gettext: Callable[[str], str],
+) -> str:
+    """An arrival window as people say it, in the tenant's zone: ``明天 14:00-16:00``,
+    ``Tomorrow 14:00-16:00`` (an en dash between); across midnight
+    ``Today 20:00 - Tomorrow 10:00``."""
+    zone = ZoneInfo(timezone)
+    first, last, today = start.astimezone(zone), end.astimezone(zone), now.astimezone(zone).date()
+    first_day = _day_word(first.date(), today, locale, gettext)
+    if first.date() == last.date():
+        return f"{first_day} {first:%H:%M}{_DASH}{last:%H:%M}"
+    last_day = _day_word(last.date(), today, locale, gettext)
+    return f"{first_day} {first:%H:%M} {_DASH} {last_day} {last:%H:%M}"

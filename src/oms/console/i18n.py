@@ -24,6 +24,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from oms.users.schemas import LOCALES
 
 __all__ = [
+    "BUYER_EVENT_LABELS",
+    "BUYER_SOURCE_LABELS",
+    "BUYER_STEP_LABELS",
     "CHANNEL_LABELS",
     "DEFAULT_LOCALE",
     "DIFFERENCE_LABELS",
@@ -157,6 +160,10 @@ PLAN_REASON_LABELS = labels("plan_reason")
 TRACKING_STATUS_LABELS = labels("tracking_status")
 TRACKING_SUB_STATUS_LABELS = labels("tracking_sub_status")
 SUGGESTED_ACTION_LABELS = labels("suggested_action")
+# The buyer's side of an order: the progress bar, its history and where each step came from.
+BUYER_STEP_LABELS = labels("buyer_step")
+BUYER_EVENT_LABELS = labels("buyer_event")
+BUYER_SOURCE_LABELS = labels("buyer_source")
 # What oms writes on tickets: the same templates as ``oms.tickets.texts``, translated here.
 TICKET_TITLE_LABELS = labels("ticket_title")
 TICKET_COMMENT_LABELS = labels("ticket_comment")

@@ -26,6 +26,8 @@ from oms.fulfilment.carrier_schemas import CarrierOut
 from oms.fulfilment.planning import service as planning
 from oms.fulfilment.planning.schemas import PlanOut
 from oms.fulfilment.schemas import ShipmentOut
+from oms.fulfilment.tracking import buyer
+from oms.fulfilment.tracking import links as tracking_links
 from oms.inventory import queries as stock_queries
 from oms.inventory.schemas import LedgerOut, ReservationOut, StockLevel, WarehouseOut
 from oms.orders import notes as order_notes
@@ -104,6 +106,16 @@ class OrderDetail:
     plan: PlanOut | None = None
     carriers: list[CarrierOut] = field(default_factory=list)
     refund_lines: list[RefundableLine] = field(default_factory=list)
+    tracking_path: str | None = None  # the buyer's tracking page, once something shipped
+
+    @property
+    def buyer_steps(self) -> tuple[str, ...]:
+        return buyer.STEPS
+
+    @property
+    def buyer_step(self) -> str:
+        """The progress bar's step, as the buyer's tracking page shows it."""
+        return buyer.current_step(buyer.buyer_history(self.timeline), self.shipments)
 
     @property
     def can_ship(self) -> bool:
@@ -235,7 +247,13 @@ def order_detail(db: Database, user: SessionUser, order_id: str) -> OrderDetail:
         plan=planning.find_plan(db, tenant_id, order_id),
         carriers=_carriers(db, tenant_id),
         refund_lines=_refundable(db, tenant_id, order),
+        tracking_path=_tracking_path(db, tenant_id, order_id),
     )
+
+
+def _tracking_path(db: Database, tenant_id: str, order_id: str) -> str:
+    token, _ = tracking_links.make_link_token(tenant_id, order_id, now=db.clock.now())
+    return tracking_links.link_path(token)
 
 
 def refundable_lines(

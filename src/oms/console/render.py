@@ -73,6 +73,7 @@ _LABELS: dict[str, Any] = {
     "TRACKING_STATUS_LABELS": i18n.TRACKING_STATUS_LABELS,
     "TRACKING_SUB_STATUS_LABELS": i18n.TRACKING_SUB_STATUS_LABELS,
     "SUGGESTED_ACTION_LABELS": i18n.SUGGESTED_ACTION_LABELS,
+    "BUYER_STEP_LABELS": i18n.BUYER_STEP_LABELS,
     "MOVEMENT_FORM_KINDS": MOVEMENT_FORM_KINDS,
     "ERROR_MESSAGES": i18n.ERROR_MESSAGES,
     "LOCALES": i18n.LOCALES,
@@ -103,6 +104,7 @@ def render(
         context.setdefault("csrf_token", user.csrf_token)
     if notice is not None:
         context.update(done=notice.done, error_code=notice.error)
+    tz = user.timezone if user else settings.default_timezone
     page = env.get_template(template).render(
         **_LABELS,
         request=request,
@@ -110,7 +112,10 @@ def render(
         nav=navigation(user.role) if user else [],
         active=active,
         locale=chosen,
-        tz=user.timezone if user else settings.default_timezone,
+        tz=tz,
+        eta_words=lambda s, now: formatting.eta_words(
+            s.eta_from, s.eta_to, now, tz, chosen, gettext
+        ),
         money=formatting.money,
         reason_text=lambda reason: i18n.reason_text(reason.code, reason.params, gettext),
         plan_reason_text=lambda reason: i18n.plan_reason_text(

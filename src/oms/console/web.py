@@ -25,6 +25,7 @@ from oms.console import (
     risk_views,
     stock_views,
     ticket_views,
+    tracking_page,
     voucher_views,
     webhook_views,
 )
@@ -158,6 +159,7 @@ def install(app: FastAPI) -> None:
         access_views.router,
         admin_views.router,
         partner_views.router,
+        tracking_page.router,
     ):
         app.include_router(pages)
     api_handler = app.exception_handlers[AppError]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from oms.core.paging import Page, Paging
 from oms.fulfilment import documents, service
-from oms.fulfilment.schemas import OrderShipmentIn, ShipmentIn, ShipmentOut
+from oms.fulfilment.schemas import OrderShipmentIn, ShipmentIn, ShipmentOut, TrackingLinkOut
+from oms.fulfilment.tracking import buyer
 from oms.http.deps import CurrentActor, CurrentPrincipal, Db, requires
 from oms.http.problems import problems
 from oms.orders.queries import get_order
@@ -83,3 +84,19 @@ def read_shipments(
     """The order's shipments, oldest first, paged by cursor. Raises ERR_ORDER_NOT_FOUND."""
     get_order(db, principal.tenant_id, order_id)
     return service.list_shipments(db, principal.tenant_id, order_id, page=page)
+
+
+@router.get(
+    "/orders/{order_id}/tracking-link",
+    dependencies=[requires("orders:read")],
+    responses=problems(404),
+)
+def read_tracking_link(
+    order_id: str, request: Request, principal: CurrentPrincipal, db: Db
+) -> TrackingLinkOut:
+    """The buyer's public tracking page of the order (a signed link, no login).
+
+    Raises ERR_ORDER_NOT_FOUND."""
+    link = buyer.tracking_link(db, principal.tenant_id, order_id)
+    url = str(request.base_url).rstrip("/") + link.path
+    return TrackingLinkOut(url=url, path=link.path, expires_at=link.expires_at)

@@ -44,5 +44,9 @@ class Shipment(TenantKeyed, Base):
     tracking_sub_status: Mapped[str | None] = mapped_column(String(48), nullable=True)
     raw_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
     last_scan_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The parcel's route for the ETA (fulfilment/eta): the warehouse's province and the
+    # shipping address's, as known when it shipped; null when unknown (older rows too).
+    origin_province: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    destination_province: Mapped[str | None] = mapped_column(String(100), nullable=True)
     eta_from: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     eta_to: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -16,6 +16,7 @@ __all__ = [
     "ShipmentIn",
     "ShipmentLineIn",
     "ShipmentOut",
+    "TrackingLinkOut",
 ]
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")]
@@ -88,6 +89,24 @@ class ShipmentOut(BaseModel):
     tracking_sub_status: str | None = None
     raw_code: str | None = None
     last_scan_at: datetime | None = None
-    eta_from: datetime | None = None
+    origin_province: str | None = None
+    destination_province: str | None = None
+    eta_from: datetime | None = Field(
+        default=None, description="estimated arrival from (hour-level; ~90 % window)"
+    )
     eta_to: datetime | None = None
+    eta_basis: str | None = Field(
+        default=None,
+        description="what the window rests on: carrier_route_hour, carrier_route_band, "
+        "carrier_route, carrier, all (the tenant's history), default (too little history)",
+    )
+    eta_samples: int | None = Field(default=None, description="deliveries the window rests on")
     scans: list[ScanOut] = Field(default=[], description="carrier scans, oldest first")
+
+
+class TrackingLinkOut(BaseModel):
+    """The buyer's tracking page: no login, signed, valid until ``expires_at``."""
+
+    url: str = Field(description="absolute, on the address this request reached")
+    path: str = Field(description="/track/<token>")
+    expires_at: datetime

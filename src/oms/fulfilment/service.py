@@ -19,9 +19,11 @@ from oms.core.ids import new_id
 from oms.core.paging import Page, PageRequest, fetch_items
 from oms.core.uow import Database, UnitOfWork
 from oms.fulfilment.errors import TrackingNumberReused
+from oms.fulfilment.eta import service as eta
 from oms.fulfilment.events import ShipmentRecorded
 from oms.fulfilment.models import Shipment
 from oms.fulfilment.planning import service as planning
+from oms.fulfilment.planning.regions import normalise_province
 from oms.fulfilment.reconcile import Difference, compare
 from oms.fulfilment.schemas import ORDER_ID_MAX_LENGTH, OrderShipmentIn, ShipmentIn, ShipmentOut
 from oms.fulfilment.states import ShipmentStatus
@@ -48,6 +50,7 @@ def record_shipment(db: Database, actor: Actor, data: ShipmentIn) -> tuple[Shipm
     ERR_ORDER_FULFILMENT_BLOCKED, ERR_SHIPMENT_TRACKING_REUSED, ERR_ORDER_STALE_EVENT.
     """
     conflict: StaleEvent | None = None
+    origin = _warehouse_province(db, actor.tenant_id, data.warehouse)
     with db.uow() as uow:
         existing = _same_parcel(uow, actor.tenant_id, data)
         if existing is not None:
@@ -57,7 +60,8 @@ def record_shipment(db: Database, actor: Actor, data: ShipmentIn) -> tuple[Shipm
         already = _shipped_lines(uow, actor.tenant_id, data.order_id)
         now_lines = [(line.sku, line.qty) for line in data.lines]
         differences = compare(order.lines, already, now_lines, is_final=data.is_final)
-        shipment = _insert(uow, actor, data, differences)
+        route = (origin, normalise_province(order.province))
+        shipment = _insert(uow, actor, data, differences, route)
         if differences:
             shipment.ticket_id = _open_mismatch_ticket(uow, actor, order.order_no, shipment)
             order_status = order.status
@@ -98,12 +102,14 @@ def _warehouse_for(db: Database, tenant_id: str, order_id: str, data: OrderShipm
 def list_shipments(
     db: Database, tenant_id: str, order_id: str, *, page: PageRequest = PageRequest()
 ) -> Page[ShipmentOut]:
-    """One page of an order's shipments, oldest first."""
+    """One page of an order's shipments, oldest first, with the ETA windows of the parcels on
+    their way (computed on read from the tenant's model)."""
     stmt = select(Shipment).where(Shipment.tenant_id == tenant_id, Shipment.order_id == order_id)
     keys = (Shipment.created_at, Shipment.id)
     with db.reader() as session:
         found = fetch_items(session, stmt, keys, page, _out, scope=f"shipments:{order_id}")
         scans = scans_of(session, tenant_id, [s.id for s in found.items])
+        eta.fill_windows(session, tenant_id, found.items, now=db.clock.now())
     for shipment in found.items:
         shipment.scans = scans[shipment.id]
     return found
@@ -148,8 +154,17 @@ def _shipped_lines(uow: UnitOfWork, tenant_id: str, order_id: str) -> list[tuple
     return [(line["sku"], int(line["qty"])) for lines in rows for line in lines]
 
 
+def _warehouse_province(db: Database, tenant_id: str, code: str) -> str | None:
+    found = next((w for w in stock.warehouses(db, tenant_id) if w.code == code), None)
+    return normalise_province(found.province) if found is not None else None
+
+
 def _insert(
-    uow: UnitOfWork, actor: Actor, data: ShipmentIn, differences: list[Difference]
+    uow: UnitOfWork,
+    actor: Actor,
+    data: ShipmentIn,
+    differences: list[Difference],
+    route: tuple[str | None, str | None],
 ) -> Shipment:
     now = uow.clock.now()
     shipment = Shipment(
@@ -165,6 +180,8 @@ def _insert(
         differences=[asdict(d) for d in differences],
         shipped_at=data.shipped_at or now,
         created_at=now,
+        origin_province=route[0],
+        destination_province=route[1],
     )
     uow.session.add(shipment)
     uow.session.flush()

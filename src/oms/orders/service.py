@@ -219,11 +219,13 @@ def apply_event_in(
 
 @dataclass(frozen=True, slots=True)
 class FulfilmentView:
-    """What fulfilment needs of an order: its number, status and lines (SKU, qty)."""
+    """What fulfilment needs of an order: its number, status, lines (SKU, qty) and the
+    shipping address's province (the parcel's route, for the ETA)."""
 
     order_no: str
     status: str
     lines: list[tuple[str, int]]
+    province: str | None = None
 
 
 def fulfilment_view(uow: UnitOfWork, tenant_id: str, order_id: str) -> FulfilmentView:
@@ -238,7 +240,13 @@ def fulfilment_view(uow: UnitOfWork, tenant_id: str, order_id: str) -> Fulfilmen
             OrderLine.tenant_id == tenant_id, OrderLine.order_id == order_id
         )
     )
-    return FulfilmentView(order.order_no, order.status, [(sku, qty) for sku, qty in lines])
+    province = (order.shipping_address or {}).get("province")
+    return FulfilmentView(
+        order.order_no,
+        order.status,
+        [(sku, qty) for sku, qty in lines],
+        str(province) if province else None,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Read-only BI roles on PostgreSQL: a tenant's role reads its own rows through ``bi`` and nothing else."""
+"""Read-only BI roles on PostgreSQL: a tenant's role reads its own rows through ``bi``, no more."""
 
 from __future__ import annotations
 

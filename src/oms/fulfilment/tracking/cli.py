@@ -8,12 +8,31 @@ from typing import Annotated
 import typer
 
 from oms.core.cli import database, exit_on_app_error, print_json
+from oms.fulfilment.eta import service as eta
 from oms.fulfilment.tracking import service
 from oms.fulfilment.tracking.schemas import TrackingConfigOut
 
 __all__ = ["tracking_app"]
 
 tracking_app = typer.Typer(help="Carrier tracking pushes", no_args_is_help=True)
+eta_app = typer.Typer(help="Estimated arrival windows", no_args_is_help=True)
+tracking_app.add_typer(eta_app, name="eta")
+
+
+@eta_app.command("train")
+def train_eta(tenant: Annotated[str, typer.Option(help="tenant id")]) -> None:
+    """Learn the tenant's ETA model from its own deliveries now; print what it rests on."""
+    with exit_on_app_error():
+        result = eta.train_tenant(database(), tenant)
+    print_json(
+        {
+            "tenant_id": result.tenant_id,
+            "samples": result.samples,
+            "is_trained": result.is_trained,
+            "margin_hours": result.margin_hours,
+            "calibration_coverage": result.calibration_coverage,
+        }
+    )
 
 
 @tracking_app.command("configure")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from oms.config import Settings
 from oms.core.jobs import JobRegistry, JobRun
 from oms.core.uow import Database
+from oms.fulfilment.eta.service import TRAIN_INTERVAL, train_all
 from oms.fulfilment.events import ShipmentRecorded
 from oms.fulfilment.tracking.service import replay_unmatched
 from oms.fulfilment.tracking.stalls import sweep_stalls
@@ -18,6 +19,8 @@ def _shipment_recorded(db: Database, event: ShipmentRecorded, _run: JobRun) -> N
 
 
 def register(registry: JobRegistry, settings: Settings) -> None:
-    """Stall detection every sweep interval, by one worker of the cluster; early pushes."""
+    """Stall detection every sweep interval and ETA retraining every ``TRAIN_INTERVAL``, each
+    by one worker of the cluster; pushes that came before their shipment, when it is recorded."""
     registry.every("tracking-stalls", settings.sweep_interval_seconds, sweep_stalls)
+    registry.every("tracking-eta-train", TRAIN_INTERVAL.total_seconds(), train_all)
     registry.subscribe(ShipmentRecorded, "tracking.replay_unmatched", _shipment_recorded)
