@@ -23,6 +23,8 @@ from oms.fulfilment import carriers
 from oms.fulfilment import queries as shipment_queries
 from oms.fulfilment import service as fulfilment
 from oms.fulfilment.carrier_schemas import CarrierOut
+from oms.fulfilment.notify import queries as notify_queries
+from oms.fulfilment.notify.schemas import MessageOut
 from oms.fulfilment.planning import service as planning
 from oms.fulfilment.planning.schemas import PlanOut
 from oms.fulfilment.schemas import ShipmentOut
@@ -104,6 +106,7 @@ class OrderDetail:
     plan: PlanOut | None = None
     carriers: list[CarrierOut] = field(default_factory=list)
     refund_lines: list[RefundableLine] = field(default_factory=list)
+    notifications: list[MessageOut] = field(default_factory=list)
 
     @property
     def can_ship(self) -> bool:
@@ -235,6 +238,7 @@ def order_detail(db: Database, user: SessionUser, order_id: str) -> OrderDetail:
         plan=planning.find_plan(db, tenant_id, order_id),
         carriers=_carriers(db, tenant_id),
         refund_lines=_refundable(db, tenant_id, order),
+        notifications=notify_queries.message_page(db, tenant_id, order_id, page=first).items,
     )
 
 
