@@ -4,6 +4,7 @@ speaking the SMS gateway's and WeChat's shapes, with quiet hours on a moved cloc
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,12 +12,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from oms.core.clock import ManualClock
+from oms.core.standard_webhooks import verify
 from oms.core.uow import Database
 from oms.fulfilment.tracking import service as tracking
 from tests.fixtures.notify import drain, notify_settings, notify_worker, sms_gateway, wechat_api
-from tests.fixtures.robots import serve
+from tests.fixtures.orders import post_order
+from tests.fixtures.robots import Received, serve, smtp_server
 from tests.fixtures.tenants import TenantKeys
-from tests.fixtures.tracking import WHSEC, generic_push, scan_event, shipped_order
+from tests.fixtures.tracking import LINES, WHSEC, generic_push, scan_event, shipped_order
 
 RULES = "/api/v1/notification-rules"
 
@@ -306,3 +309,46 @@ def _push(
         f"/api/v1/tracking/generic/{tenant.tenant_id}", content=body, headers=headers
     )
     assert response.status_code == 200, response.text
+
+
+def test_email_goes_through_smtp_and_a_webhook_is_signed_with_standard_webhooks(
+    client: TestClient, tenant: TenantKeys, clock: ManualClock, db: Database
+) -> None:
+    _post(client, tenant, name="mail", channel="email", subject="订单 {{ order.no }} 已发货")
+    _post(client, tenant, name="hook", channel="webhook")
+    secret = "whsec_" + base64.b64encode(b"notify-webhook-test-secret-32by").decode()
+
+    def receiver(request: Received) -> tuple[int, dict[str, Any]]:
+        verify(secret, request.headers, request.body, now=clock.now())
+        request.verdict = "verified"
+        return 200, {}
+
+    address = {"province": "浙江省", "city": "杭州市", "line1": "文三路", "email": "b@example.com"}
+    with smtp_server() as (port, inbox), serve(receiver) as hook:
+        settings = notify_settings(
+            smtp_host="127.0.0.1",
+            smtp_port=port,
+            notify_webhook_url=hook.url,
+            notify_webhook_secret=secret,
+            webhook_allow_private_networks=True,
+        )
+        order = post_order(client, tenant, shipping_address=address, lines=LINES)
+        client.post(
+            f"/api/v1/orders/{order['id']}/events", json={"event": "pay"}, headers=tenant.headers()
+        )
+        shipment = {"carrier": "zhongtong", "tracking_no": "ZT100", "lines": [LINES[0] | {}]}
+        shipped = client.post(
+            f"/api/v1/orders/{order['id']}/shipments",
+            json={**shipment, "lines": [{"sku": "TEA-LJ-250", "qty": 1}], "is_final": True},
+            headers=tenant.headers(),
+        )
+        assert shipped.status_code == 201, shipped.text
+        drain(notify_worker(db, settings))
+        [mail] = inbox
+        [delivery] = hook.received
+    assert mail["To"] == "b@example.com"
+    assert mail["Subject"] == f"订单 {order['order_no']} 已发货"
+    assert delivery.verdict == "verified"
+    assert delivery.json()["order_id"] == order["id"]
+    statuses = {m["channel"]: m["status"] for m in _messages(client, tenant, order["id"])}
+    assert statuses == {"email": "sent", "webhook": "sent"}
