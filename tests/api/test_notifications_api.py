@@ -122,6 +122,12 @@ def test_rules_are_created_listed_in_pages_replaced_and_named_once(
     )
     assert replaced.json()["is_critical"] is True
     assert replaced.json()["version"] == first["version"] + 1
+    stale = client.put(
+        f"{RULES}/{first['id']}?expected_version={first['version']}",
+        json=_rule(),
+        headers=tenant.headers(),
+    )
+    assert (stale.status_code, stale.json()["code"]) == (409, "ERR_CONFLICT")
     assert client.get(f"{RULES}/{first['id']}", headers=other_tenant.headers()).status_code == 404
     assert client.get(RULES, headers=tenant.headers("warehouse")).status_code == 403
 
@@ -352,3 +358,34 @@ def test_email_goes_through_smtp_and_a_webhook_is_signed_with_standard_webhooks(
     assert delivery.json()["order_id"] == order["id"]
     statuses = {m["channel"]: m["status"] for m in _messages(client, tenant, order["id"])}
     assert statuses == {"email": "sent", "webhook": "sent"}
+
+
+def test_quiet_hours_are_read_in_the_buyers_zone_when_the_address_names_one(
+    client: TestClient, tenant: TenantKeys, db: Database
+) -> None:
+    """23:30 in Shanghai is 16:30 in Berlin: a Berlin buyer is not in quiet hours."""
+    clock = db.clock
+    assert isinstance(clock, ManualClock)
+    clock.set(datetime(2026, 1, 24, 15, 30, tzinfo=UTC))
+    _post(client, tenant, quiet_start="22:00", quiet_end="08:00")
+    address = {"line1": "Unter den Linden 1", "country": "DE", "timezone": "Europe/Berlin"}
+    with serve(sms_gateway()) as gateway:
+        order = post_order(client, tenant, shipping_address=address, lines=LINES)
+        client.post(
+            f"/api/v1/orders/{order['id']}/events", json={"event": "pay"}, headers=tenant.headers()
+        )
+        shipped = client.post(
+            f"/api/v1/orders/{order['id']}/shipments",
+            json={
+                "carrier": "zhongtong",
+                "tracking_no": "DE10001",
+                "lines": [{"sku": "TEA-LJ-250", "qty": 1}],
+                "is_final": True,
+            },
+            headers=tenant.headers(),
+        )
+        assert shipped.status_code == 201, shipped.text
+        drain(notify_worker(db, notify_settings(notify_sms_url=gateway.url)))
+        assert len(gateway.received) == 1
+    [message] = _messages(client, tenant, order["id"])
+    assert message["status"] == "sent"

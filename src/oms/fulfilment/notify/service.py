@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from oms.core.context import Actor
-from oms.core.errors import ValidationFailed
+from oms.core.errors import Conflict, ValidationFailed
 from oms.core.ids import new_id
 from oms.core.paging import Page, PageRequest, fetch_items
 from oms.core.uow import Database, UnitOfWork
@@ -86,14 +86,12 @@ def replace_rule(
     db: Database, actor: Actor, rule_id: str, data: RuleIn, *, expected_version: int | None = None
 ) -> RuleOut:
     """Replace a rule's settings. Raises: ERR_NOTIFICATION_RULE_NOT_FOUND, the check_rule
-    codes, ERR_NOTIFICATION_RULE_NAME_TAKEN, ERR_VALIDATION (a stale ``expected_version``)."""
+    codes, ERR_NOTIFICATION_RULE_NAME_TAKEN, ERR_CONFLICT (a stale ``expected_version``)."""
     check_rule(data)
     with db.uow() as uow:
         row = _get(uow, actor.tenant_id, rule_id, lock=True)
         if expected_version is not None and row.version != expected_version:
-            raise ValidationFailed(
-                "the rule changed meanwhile", field="version", current_version=row.version
-            )
+            raise Conflict("the rule changed meanwhile", current_version=row.version)
         _check_name(uow, actor.tenant_id, data.name, rule_id=rule_id)
         _apply(row, data, actor, now=uow.clock.now())
         uow.session.flush()
