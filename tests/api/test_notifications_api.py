@@ -15,6 +15,7 @@ from oms.core.clock import ManualClock
 from oms.core.standard_webhooks import verify
 from oms.core.uow import Database
 from oms.fulfilment.tracking import service as tracking
+from oms.fulfilment.tracking.stalls import sweep_stalls
 from tests.fixtures.notify import drain, notify_settings, notify_worker, sms_gateway, wechat_api
 from tests.fixtures.orders import post_order
 from tests.fixtures.robots import Received, serve, smtp_server
@@ -389,3 +390,22 @@ def test_quiet_hours_are_read_in_the_buyers_zone_when_the_address_names_one(
         assert len(gateway.received) == 1
     [message] = _messages(client, tenant, order["id"])
     assert message["status"] == "sent"
+
+
+def test_a_stalled_parcel_tells_the_buyer_once_the_stall_ticket_opens(
+    client: TestClient, tenant: TenantKeys, clock: ManualClock, db: Database
+) -> None:
+    tracking.configure(db, tenant.tenant_id, "generic", secret=WHSEC)
+    _post(client, tenant, name="stall", node="stalled", template="包裹 {{ tracking_no }} 暂无更新")
+    with serve(sms_gateway()) as gateway:
+        worker = notify_worker(db, notify_settings(notify_sms_url=gateway.url))
+        order_id = shipped_order(client, clock, tenant, later=timedelta(hours=1))
+        _push(client, clock, tenant, ("aftership", "InTransit"), "浙江省杭州市", 1)
+        drain(worker)
+        assert gateway.received == []
+        clock.advance(timedelta(hours=4, minutes=1))
+        assert sweep_stalls(db) == 1
+        drain(worker)
+        assert [r.json()["text"] for r in gateway.received] == ["包裹 SF1234567890 暂无更新"]
+    [message] = _messages(client, tenant, order_id)
+    assert (message["node"], message["status"]) == ("stalled", "sent")
