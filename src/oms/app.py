@@ -26,6 +26,7 @@ from oms.finance import api as finance_api
 from oms.finance.pulls import api as finance_pulls_api
 from oms.fulfilment import api as fulfilment_api
 from oms.fulfilment import carrier_api
+from oms.fulfilment.notify import api as notify_api
 from oms.fulfilment.planning import api as planning_api
 from oms.fulfilment.tracking import api as tracking_api
 from oms.http import partners_api, system_api
@@ -76,6 +77,7 @@ _DOMAIN_ROUTERS = (
     tracking_api.router,
     carrier_api.router,
     planning_api.router,
+    notify_api.router,
     channels_api.router,
     payments_api.router,
     refunds_api.router,

@@ -118,6 +118,29 @@ class Settings(BaseSettings):
     smtp_username: str = Field("", description="SMTP login, if the server needs one")
     smtp_password: str = Field(default="", repr=False, description="SMTP password")
     smtp_starttls: bool = Field(False, description="`1` to upgrade SMTP with STARTTLS")
+    # Buyer notifications (fulfilment/notify, docs/notifications.md).
+    notify_sms_url: str = Field(
+        "", description="the SMS gateway: a JSON POST per message (empty: SMS fails)"
+    )
+    notify_sms_key: str = Field(
+        default="",
+        repr=False,
+        description="the SMS gateway's key: sent as `X-Api-Key` and the HMAC-SHA256 key of "
+        "`X-Signature`",
+    )
+    notify_wechat_base_url: str = Field(
+        "https://api.weixin.qq.com", description="WeChat's API (tests point it at a local server)"
+    )
+    notify_wechat_access_token: str = Field(
+        default="", repr=False, description="the mini-program's access token for subscribe messages"
+    )
+    notify_webhook_url: str = Field("", description="where webhook-channel notifications go")
+    notify_webhook_secret: str = Field(
+        default="",
+        repr=False,
+        description="Standard Webhooks secret (`whsec_…`) signing webhook-channel notifications",
+    )
+    notify_timeout_seconds: float = Field(10.0, description="timeout of one notification send")
     rate_limit_storage_url: str = Field(
         "database://",
         description="where rate-limit counters live: `database://` (the oms database, shared "

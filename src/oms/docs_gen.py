@@ -71,6 +71,7 @@ PERMISSION_NOTES: dict[str, str] = {
     "channels:configure": "configure platform channels",
     "channels:health": "channel webhook health check; console webhooks page",
     "webhooks:manage": "outbound webhook subscriptions, delivery log, replay",
+    "notifications:manage": "buyer notification rules: templates, conditions, quiet hours, preview",
     "alerts:manage": "alert routes",
     "users:manage": "console users: invite, change role, disable, enable",
     "jobs:read": "list jobs and dead letters",

@@ -13,6 +13,7 @@ from oms.channels import jobs as channels_jobs
 from oms.config import Settings
 from oms.core.jobs import JobRegistry, purge_expired_idempotency_keys
 from oms.finance.pulls import jobs as finance_pulls_jobs
+from oms.fulfilment.notify import jobs as notify_jobs
 from oms.fulfilment.planning import jobs as planning_jobs
 from oms.fulfilment.tracking import jobs as tracking_jobs
 from oms.intelligence.rca import alerting as rca_alerting
@@ -53,6 +54,7 @@ def build_registry(
     finance_pulls_jobs.register(registry)
     tracking_jobs.register(registry, settings)
     planning_jobs.register(registry)
+    notify_jobs.register(registry, settings)
     rca_alerting.register(registry)
     accounting_jobs.register(registry, settings)
     risk_jobs.register(registry)

@@ -13,6 +13,7 @@ from oms.finance.pulls import models as finance_pull_models
 from oms.fulfilment import carrier_models
 from oms.fulfilment import models as fulfilment_models
 from oms.fulfilment.eta import models as eta_models
+from oms.fulfilment.notify import models as notify_models
 from oms.fulfilment.planning import models as planning_models
 from oms.fulfilment.tracking import models as tracking_models
 from oms.inventory import models as inventory_models
@@ -35,6 +36,7 @@ _REGISTERED = (
     inventory_models,
     ticket_models,
     fulfilment_models,
+    notify_models,
     tracking_models,
     carrier_models,
     planning_models,

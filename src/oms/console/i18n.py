@@ -42,6 +42,10 @@ __all__ = [
     "LOCALES",
     "MATCH_REASON_LABELS",
     "MOVEMENT_KIND_LABELS",
+    "NOTIFY_CHANNEL_LABELS",
+    "NOTIFY_DONE_LABELS",
+    "NOTIFY_NODE_LABELS",
+    "NOTIFY_STATUS_LABELS",
     "N_",
     "OUTCOME_LABELS",
     "PLAN_REASON_LABELS",
@@ -154,6 +158,10 @@ RISK_LEVEL_LABELS = labels("risk_level")
 RISK_RECOMMENDATION_LABELS = labels("risk_recommendation")
 RISK_ACTION_LABELS = labels("risk_action")
 RISK_BLACKLIST_KIND_LABELS = labels("risk_blacklist_kind")
+NOTIFY_NODE_LABELS = labels("notify_node")
+NOTIFY_CHANNEL_LABELS = labels("notify_channel")
+NOTIFY_STATUS_LABELS = labels("notify_status")
+NOTIFY_DONE_LABELS = labels("notify_done")
 # ``legacy`` is no message: an old row's reason text, shown as it was written.
 MATCH_REASON_LABELS = labels("match_reason") | {"legacy": "%(text)s"}
 PLAN_REASON_LABELS = labels("plan_reason")

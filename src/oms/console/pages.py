@@ -39,6 +39,9 @@ NAVIGATION = (
     NavItem("refunds", "/console/refunds", N_("Refund requests"), "refunds:read"),
     NavItem("refunds_sla", "/console/refunds/sla", N_("SLA board"), "refunds:review"),
     NavItem("risk", "/console/risk", N_("Risk review"), "risk:read"),
+    NavItem(
+        "notifications", "/console/notifications", N_("Buyer notifications"), "notifications:manage"
+    ),
     NavItem("finance", "/console/finance", N_("Bank statements"), "finance:read"),
     NavItem("vouchers", "/console/vouchers", N_("Vouchers"), "vouchers:read"),
     NavItem("jobs", "/console/jobs", N_("Jobs"), "jobs:read"),

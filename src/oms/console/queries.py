@@ -23,6 +23,8 @@ from oms.fulfilment import carriers
 from oms.fulfilment import queries as shipment_queries
 from oms.fulfilment import service as fulfilment
 from oms.fulfilment.carrier_schemas import CarrierOut
+from oms.fulfilment.notify import queries as notify_queries
+from oms.fulfilment.notify.schemas import MessageOut
 from oms.fulfilment.planning import service as planning
 from oms.fulfilment.planning.schemas import PlanOut
 from oms.fulfilment.schemas import ShipmentOut
@@ -116,6 +118,8 @@ class OrderDetail:
     def buyer_step(self) -> str:
         """The progress bar's step, as the buyer's tracking page shows it."""
         return buyer.current_step(buyer.buyer_history(self.timeline), self.shipments)
+
+    notifications: list[MessageOut] = field(default_factory=list)
 
     @property
     def can_ship(self) -> bool:
@@ -248,6 +252,7 @@ def order_detail(db: Database, user: SessionUser, order_id: str) -> OrderDetail:
         carriers=_carriers(db, tenant_id),
         refund_lines=_refundable(db, tenant_id, order),
         tracking_path=_tracking_path(db, tenant_id, order_id),
+        notifications=notify_queries.message_page(db, tenant_id, order_id, page=first).items,
     )
 
 

@@ -126,6 +126,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     "channels:configure": frozenset({Role.ADMIN}),
     "channels:health": frozenset({Role.ADMIN, Role.OPS}),
     "webhooks:manage": frozenset({Role.ADMIN, Role.OPS}),
+    # Buyer notification rules (fulfilment/notify): channel, template, condition, quiet hours.
+    "notifications:manage": frozenset({Role.ADMIN, Role.OPS}),
     "alerts:manage": frozenset({Role.ADMIN}),
     "jobs:read": frozenset({Role.ADMIN, Role.OPS}),
     "jobs:retry": frozenset({Role.ADMIN, Role.OPS}),

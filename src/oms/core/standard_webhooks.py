@@ -13,7 +13,14 @@ from datetime import UTC, datetime, timedelta
 
 from standardwebhooks.webhooks import EmptyWebhookSecretError, Webhook, WebhookVerificationError
 
-__all__ = ["TOLERANCE", "TimestampSkew", "WebhookVerificationError", "check_secret", "verify"]
+__all__ = [
+    "TOLERANCE",
+    "TimestampSkew",
+    "WebhookVerificationError",
+    "check_secret",
+    "signed_headers",
+    "verify",
+]
 
 TOLERANCE = timedelta(minutes=5)  # the reference libraries' choice; the spec names none
 
@@ -65,3 +72,15 @@ def check_secret(secret: str) -> None:
         Webhook(secret)
     except (binascii.Error, ValueError, EmptyWebhookSecretError) as error:
         raise ValueError(f"the whsec_ secret is not base64: {error}") from None
+
+
+def signed_headers(
+    secret: str, *, message_id: str, timestamp: datetime, body: str
+) -> dict[str, str]:
+    """The three Standard Webhooks headers for one attempt of ``body`` (every sender)."""
+    signature = Webhook(secret).sign(msg_id=message_id, timestamp=timestamp, data=body)
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(timestamp.timestamp())),
+        "webhook-signature": signature,
+    }

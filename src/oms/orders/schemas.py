@@ -79,6 +79,15 @@ class Address(_In):
     lat: Annotated[float, Field(ge=-90, le=90)] | None = None
     lng: Annotated[float, Field(ge=-180, le=180)] | None = None
     coord_system: Literal["wgs84", "gcj02", "bd09"] | None = None
+    # For buyer notifications (docs/notifications.md): the e-mail channel's recipient, and
+    # the zone quiet hours are read in (an IANA name; unknown or absent: the tenant's zone).
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}$")] | None = None
+    timezone: (
+        Annotated[
+            str, StringConstraints(pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+\-]+){0,2}$", max_length=64)
+        ]
+        | None
+    ) = None
 
 
 class OrderLineIn(_In):

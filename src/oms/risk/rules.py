@@ -8,16 +8,14 @@ refusal is a miss, never an error.
 
 from __future__ import annotations
 
-import re
-from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 import rule_engine
-from rule_engine import ast as rule_ast
 
+from oms.core.expressions import MAX_EXPRESSION, MAX_REGEX, Conditions, matches
 from oms.risk.errors import RuleInvalid
 
 __all__ = [
@@ -31,10 +29,6 @@ __all__ = [
     "compile_rule",
     "hits",
 ]
-
-MAX_EXPRESSION = 2000
-MAX_REGEX = 100
-_CACHE_SIZE = 4096
 
 
 class Action(StrEnum):
@@ -74,9 +68,7 @@ FEATURE_TYPES: dict[str, Any] = {
     "blacklisted_ip": _B,
     "blacklisted_buyer": _B,
 }
-_CONTEXT = rule_engine.Context(type_resolver=rule_engine.type_resolver_from_dict(FEATURE_TYPES))
-# Quantified groups that are themselves quantified: the shape of catastrophic backtracking.
-_NESTED_QUANTIFIER = re.compile(r"\([^()]*[+*}][^()]*\)\s*[+*{]")
+_CONDITIONS = Conditions(FEATURE_TYPES, RuleInvalid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,87 +105,12 @@ BUILTIN_RULES: tuple[RuleSpec, ...] = (
     ),
 )
 
-_compiled: OrderedDict[str, rule_engine.Rule] = OrderedDict()
-
 
 def compile_rule(expression: str) -> rule_engine.Rule:
     """The compiled, checked rule. Raises: ERR_RISK_RULE_INVALID naming the problem."""
-    found = _compiled.get(expression)
-    if found is not None:
-        _compiled.move_to_end(expression)
-        return found
-    if not expression.strip():
-        raise RuleInvalid("the expression is empty", problem="empty")
-    if len(expression) > MAX_EXPRESSION:
-        raise RuleInvalid(
-            f"the expression is longer than {MAX_EXPRESSION} characters", problem="too_long"
-        )
-    rule = _parse(expression)
-    if rule.statement.expression.result_type not in (_B, rule_engine.DataType.UNDEFINED):
-        raise RuleInvalid(
-            f"the expression is a {rule.statement.expression.result_type.name}, not a condition",
-            problem="not_boolean",
-        )
-    for node in _walk(rule.statement.expression):
-        if isinstance(node, rule_ast.FuzzyComparisonExpression):
-            _check_regex(node)
-    _compiled[expression] = rule
-    if len(_compiled) > _CACHE_SIZE:
-        _compiled.popitem(last=False)
-    return rule
+    return _CONDITIONS.compile(expression)
 
 
 def hits(rules: list[CompiledRule], features: Mapping[str, Any]) -> list[RuleSpec]:
-    """The rules ``features`` match, in the rules' order."""
-    matched = []
-    for compiled in rules:
-        try:
-            if compiled.rule.matches(features):
-                matched.append(compiled.spec)
-        except rule_engine.EngineError:
-            continue  # a missing feature (null): no hit
-    return matched
-
-
-def _parse(expression: str) -> rule_engine.Rule:
-    try:
-        return rule_engine.Rule(expression, context=_CONTEXT)
-    except rule_engine.SymbolResolutionError as exc:
-        suggestion = f" (did you mean {exc.suggestion}?)" if exc.suggestion else ""
-        raise RuleInvalid(
-            f"unknown feature {exc.symbol_name!r}{suggestion}",
-            problem="unknown_symbol",
-            symbol=exc.symbol_name,
-        ) from None
-    except rule_engine.RuleSyntaxError as exc:
-        where = f" at {exc.token.value!r}" if exc.token is not None else " at the end"
-        raise RuleInvalid(f"syntax error{where}", problem="syntax") from None
-    except rule_engine.EngineError as exc:
-        raise RuleInvalid(f"{exc.message}", problem="type") from None
-
-
-def _check_regex(node: Any) -> None:
-    right = node.right
-    if not isinstance(right, rule_ast.StringExpression):
-        raise RuleInvalid("a regular expression must be a string literal", problem="regex")
-    pattern = str(right.value)
-    if len(pattern) > MAX_REGEX:
-        raise RuleInvalid(
-            f"a regular expression is longer than {MAX_REGEX} characters", problem="regex"
-        )
-    if _NESTED_QUANTIFIER.search(pattern):
-        raise RuleInvalid(
-            f"the regular expression {pattern!r} nests quantifiers (catastrophic backtracking)",
-            problem="regex",
-        )
-
-
-def _walk(node: Any) -> Iterator[Any]:
-    yield node
-    for value in vars(node).values():
-        if isinstance(value, rule_ast.ExpressionBase):
-            yield from _walk(value)
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                if isinstance(item, rule_ast.ExpressionBase):
-                    yield from _walk(item)
+    """The rules ``features`` match, in the rules' order (a missing feature: no hit)."""
+    return [compiled.spec for compiled in rules if matches(compiled.rule, features)]

@@ -63,6 +63,7 @@ def test_navigation_shows_each_role_only_the_pages_it_may_open() -> None:
         "tickets",
         *refunds,
         "risk",
+        "notifications",
         "jobs",
         "webhooks",
     ]

@@ -210,6 +210,19 @@ LEGACY = {
         "carrier": "shunfeng",
         "tracking_no": "SF1234567890",
     },
+    "notification.send": {"message_id": "m1", "order_id": "o1"},
+    "shipment.tracking_changed": {
+        "shipment_id": "s1",
+        "order_id": "o1",
+        "carrier": "shunfeng",
+        "tracking_no": "SF1234567890",
+        "from_status": None,
+        "to_status": "at_hub",
+        "sub_status": "arrived",
+        "location": "广东省广州市",
+        "text": "到达 广州转运中心",
+        "at": "2026-01-24T05:00:01+00:00",
+    },
 }
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from oms.core import outbox
 from oms.core.errors import AppError, NotFound, PayloadTooLarge
 from oms.core.ids import new_id
 from oms.core.inbox import Inbound, record_inbound
@@ -36,6 +37,7 @@ from oms.fulfilment.tracking.errors import (
     TrackingNotConfigured,
     TrackingTenantUnknown,
 )
+from oms.fulfilment.tracking.events import ShipmentTrackingChanged
 from oms.fulfilment.tracking.models import ShipmentScan, TrackingConfig, UnmatchedParcel
 from oms.fulfilment.tracking.normalise import Normalised, TrackingStatus, normalise
 from oms.fulfilment.tracking.protocols import (
@@ -284,10 +286,13 @@ def _apply_parcel(
         _remember_unmatched(uow, tenant_id, protocol, parcel, inbox_id)
         return summary | {"unmatched": True, "scans": len(parcel.scans)}
     previous = shipment.last_scan_at
-    was_delivered = shipment.tracking_status == TrackingStatus.DELIVERED
+    was_status = shipment.tracking_status
+    was_delivered = was_status == TrackingStatus.DELIVERED
     new = _store_scans(uow, shipment, protocol, parcel, inbox_id)
-    _mirror_newest(uow, shipment)
+    newest = _mirror_newest(uow, shipment)
     current = [scan for at, scan in new if previous is None or at >= previous]
+    if current and newest is not None and newest.tracking_status != was_status:
+        _publish_change(uow, shipment, newest, was_status)
     found = effects.on_new_scans(uow, shipment, parcel.scheme, current, was_delivered=was_delivered)
     return summary | {"shipment_id": shipment.id, "new_scans": len(new)} | found
 
@@ -391,7 +396,29 @@ def _store_scans(
     return new
 
 
-def _mirror_newest(uow: UnitOfWork, shipment: Shipment) -> None:
+def _publish_change(
+    uow: UnitOfWork, shipment: Shipment, newest: ShipmentScan, was_status: str | None
+) -> None:
+    """``shipment.tracking_changed`` (buyer notifications subscribe to it)."""
+    outbox.add(
+        uow,
+        ShipmentTrackingChanged(
+            tenant_id=shipment.tenant_id,
+            shipment_id=shipment.id,
+            order_id=shipment.order_id,
+            carrier=shipment.carrier,
+            tracking_no=shipment.tracking_no,
+            from_status=was_status,
+            to_status=newest.tracking_status,
+            sub_status=newest.tracking_sub_status,
+            location=newest.location,
+            text=newest.text[:500],
+            at=newest.at.isoformat(),
+        ),
+    )
+
+
+def _mirror_newest(uow: UnitOfWork, shipment: Shipment) -> ShipmentScan | None:
     """The shipment shows its newest scan by the scan's own time (pushes arrive out of order)."""
     newest = uow.session.scalars(
         select(ShipmentScan)
@@ -403,12 +430,13 @@ def _mirror_newest(uow: UnitOfWork, shipment: Shipment) -> None:
         .limit(1)
     ).first()
     if newest is None:
-        return
+        return None
     shipment.tracking_status = newest.tracking_status
     shipment.tracking_sub_status = newest.tracking_sub_status
     shipment.raw_code = newest.raw_code
     shipment.last_scan_at = newest.at
     uow.session.flush()
+    return newest
 
 
 def _adapter(protocol: str) -> Adapter:
