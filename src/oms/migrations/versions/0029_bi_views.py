@@ -77,9 +77,11 @@ def upgrade() -> None:
     op.execute(_CURRENT_TENANT)
     for table in _TABLES:
         op.execute(f"ALTER TABLE public.{table} ENABLE ROW LEVEL SECURITY")
+        # As scalar subqueries the tenant is an InitPlan, computed once per statement rather
+        # than per row (the function would otherwise be inlined into the row filter).
         op.execute(
             f"CREATE POLICY bi_tenant ON public.{table} USING "
-            "(bi.current_tenant() IS NULL OR tenant_id = bi.current_tenant())"
+            "((SELECT bi.current_tenant()) IS NULL OR tenant_id = (SELECT bi.current_tenant()))"
         )
     for name, body in _VIEWS.items():
         op.execute(f"CREATE VIEW bi.{name} WITH (security_invoker = true) AS {body}")
