@@ -27,6 +27,7 @@ from oms.finance.pulls import api as finance_pulls_api
 from oms.fulfilment import api as fulfilment_api
 from oms.fulfilment import carrier_api
 from oms.fulfilment.planning import api as planning_api
+from oms.fulfilment.report import api as report_api
 from oms.fulfilment.tracking import api as tracking_api
 from oms.http import partners_api, system_api
 from oms.http.middleware import (
@@ -72,6 +73,7 @@ _DOMAIN_ROUTERS = (
     inventory_api.router,
     tickets_api.router,
     fulfilment_api.router,
+    report_api.router,
     tracking_api.router,
     carrier_api.router,
     planning_api.router,

@@ -45,6 +45,9 @@ __all__ = [
     "REFUND_DONE_LABELS",
     "REFUND_REASON_LABELS",
     "REFUND_STATUS_LABELS",
+    "REPORT_CHART_LABELS",
+    "REPORT_FIGURE_LABELS",
+    "REPORT_SERIES_LABELS",
     "RESERVATION_STATUS_LABELS",
     "RISK_ACTION_LABELS",
     "RISK_BLACKLIST_KIND_LABELS",
@@ -157,6 +160,9 @@ PLAN_REASON_LABELS = labels("plan_reason")
 TRACKING_STATUS_LABELS = labels("tracking_status")
 TRACKING_SUB_STATUS_LABELS = labels("tracking_sub_status")
 SUGGESTED_ACTION_LABELS = labels("suggested_action")
+REPORT_FIGURE_LABELS = labels("report_figure")
+REPORT_CHART_LABELS = labels("report_chart")
+REPORT_SERIES_LABELS = labels("report_series")
 # What oms writes on tickets: the same templates as ``oms.tickets.texts``, translated here.
 TICKET_TITLE_LABELS = labels("ticket_title")
 TICKET_COMMENT_LABELS = labels("ticket_comment")

@@ -14,10 +14,10 @@ from fpdf import FPDF
 
 from oms.fulfilment.documents import FONT_PATHS, document
 from oms.fulfilment.report.charts import Chart, charts, png
-from oms.fulfilment.report.figures import Rate
+from oms.fulfilment.report.figures import Rate, Targets
 from oms.fulfilment.report.service import FulfilmentReport, Improvement, TrendRow
 
-__all__ = ["FIGURE_NAMES", "format_value", "improvement_text", "report_pdf"]
+__all__ = ["FIGURE_NAMES", "format_value", "improvement_text", "report_pdf", "target_text"]
 
 #: The headline figures' names, Chinese and English.
 FIGURE_NAMES = {
@@ -109,21 +109,24 @@ def _summary_page(pdf: FPDF, report: FulfilmentReport) -> None:
         pdf.multi_cell(0, 6, text=f"• {text}", new_x="LMARGIN", new_y="NEXT")
 
 
-def _trend_cells(row: TrendRow, report: FulfilmentReport) -> list[str]:
-    targets = report.targets
-    target = {
+def target_text(key: str, targets: Targets) -> str:
+    """A headline figure's target: ``≤ 2.3 h``, ``≥ 95 %``; empty for one without."""
+    return {
         "outbound_median": f"≤ {targets.outbound_hours:g} h",
         "outbound_p90": f"≤ {targets.outbound_hours:g} h",
         "on_time_rate": f"≥ {targets.on_time_rate * 100:g} %",
         "stall_rate": f"≤ {targets.stall_rate * 100:g} %",
         "exception_rate": f"≤ {targets.exception_rate * 100:g} %",
-    }.get(row.key, "")
+    }.get(key, "")
+
+
+def _trend_cells(row: TrendRow, report: FulfilmentReport) -> list[str]:
     return [
         FIGURE_NAMES[row.key],
         format_value(row.value, row.unit),
         format_value(row.previous, row.unit),
         format_value(row.delta, row.unit, signed=True),
-        target,
+        target_text(row.key, report.targets),
     ]
 
 

@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from oms.config import Settings
 from oms.core.auth import get_tenant
+from oms.core.errors import ValidationFailed
 from oms.core.uow import Database
 from oms.fulfilment.errors import ReportMonthInvalid
 from oms.fulfilment.models import Shipment
@@ -43,6 +45,7 @@ __all__ = [
     "fulfilment_report",
     "improvements",
     "parse_month",
+    "report_targets",
     "trend",
 ]
 
@@ -82,6 +85,22 @@ def parse_month(text: str, zone: ZoneInfo, *, now: datetime) -> Month:
     if month.start > now:
         raise ReportMonthInvalid("that month has not begun yet", month=month.label)
     return month
+
+
+def report_targets(settings: Settings, *, outbound_hours: float | None = None) -> Targets:
+    """The targets configured (``OMS_FULFILMENT_*``); ``outbound_hours`` overrides the benchmark.
+
+    Raises: ERR_VALIDATION (a benchmark that is not a positive number of hours).
+    """
+    if outbound_hours is not None and not 0 < outbound_hours <= 720:
+        message = "benchmark hours must be above 0 and at most 720"
+        raise ValidationFailed(message, field="benchmark_hours")
+    return Targets(
+        outbound_hours=outbound_hours or settings.fulfilment_outbound_benchmark_hours,
+        on_time_rate=settings.fulfilment_on_time_target,
+        stall_rate=settings.fulfilment_stall_rate_target,
+        exception_rate=settings.fulfilment_exception_rate_target,
+    )
 
 
 @dataclass(frozen=True, slots=True)
