@@ -85,7 +85,6 @@ def _context(report: FulfilmentReport, locale: str) -> dict[str, Any]:
         "fmt": format_value,
         "target_text": lambda key: target_text(key, report.targets),
         "REPORT_FIGURE_LABELS": i18n.REPORT_FIGURE_LABELS,
-        "TRACKING_SUB_STATUS_LABELS": i18n.TRACKING_SUB_STATUS_LABELS,
         "last_day": report.period_end.date().fromordinal(report.period_end.toordinal() - 1),
     }
 
@@ -98,7 +97,12 @@ def standalone_html(report: FulfilmentReport, locale: str = i18n.DEFAULT_LOCALE)
         (_STATIC / "fulfilment_report.js").read_text(encoding="utf-8"),
     ]
     template = i18n.environment(language).get_template("fulfilment_report_file.html")
-    return template.render(locale=language, scripts=scripts, **_context(report, language))
+    return template.render(
+        locale=language,
+        scripts=scripts,
+        TRACKING_SUB_STATUS_LABELS=i18n.TRACKING_SUB_STATUS_LABELS,
+        **_context(report, language),
+    )
 
 
 def _this_month(settings: Settings, user: SessionUser, now: datetime) -> str:
