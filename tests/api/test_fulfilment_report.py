@@ -315,3 +315,17 @@ def test_the_cli_refuses_a_bad_month_with_its_code_and_exit_status_2(
     result = run_cli("--tenant", tenant.tenant_id, "--month", month)
     assert result.exit_code == 2  # type: ignore[attr-defined]
     assert "ERR_REPORT_MONTH_INVALID" in result.stderr  # type: ignore[attr-defined]
+
+
+def test_a_month_without_parcels_has_no_figures_and_no_items(
+    client: TestClient, db: Database, tenant: TenantKeys
+) -> None:
+    report = client.get(f"{URL}?month=2026-01", headers=tenant.headers()).json()
+    now = report["current"]
+    assert (now["parcels"], now["outbound"]["p90_hours"], now["on_time"]["rate"]) == (0, None, None)
+    assert (now["stall_rate"], report["improvements"]) == (None, [])
+    log_in(client, console_user(db, tenant.tenant_id, "ops", locale="en"))
+    page = client.get("/console/fulfilment/report")  # the month under way
+    assert page.status_code == 200 and "Every figure meets its target." in page.text
+    pdf = client.get(f"{URL}?month=2026-01&format=pdf", headers=tenant.headers())
+    assert pdf.status_code == 200 and len(_pages(pdf.content)) == 4

@@ -85,6 +85,7 @@ def _context(report: FulfilmentReport, locale: str) -> dict[str, Any]:
         "fmt": format_value,
         "target_text": lambda key: target_text(key, report.targets),
         "REPORT_FIGURE_LABELS": i18n.REPORT_FIGURE_LABELS,
+        "REPORT_CHART_LABELS": i18n.REPORT_CHART_LABELS,
         "last_day": report.period_end.date().fromordinal(report.period_end.toordinal() - 1),
     }
 
