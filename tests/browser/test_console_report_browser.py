@@ -67,9 +67,9 @@ def test_a_warehouse_user_reads_the_months_report_and_downloads_its_pdf(
     page.fill("#month-picker input[name=month]", month)
     page.locator("#month-picker button[type=submit]").click()
     page.wait_for_url(f"**/console/fulfilment/report?month={month}")
-    parcels = page.locator("#report-trend tr[data-figure=parcels] td[data-value]")
+    parcels = page.locator("table.report-trend tr[data-figure=parcels] td[data-value]")
     assert int(parcels.inner_text()) >= 1
-    expect(page.locator("#stall-carriers tr[data-carrier=ems]")).to_have_count(1)
+    expect(page.locator("table.stall-carriers tr[data-carrier=ems]")).to_have_count(1)
     for key in ("outbound", "stall_by_carrier", "exceptions_by_cause"):
         chart = page.locator(f"#chart-{key}")
         expect(chart).to_have_attribute("data-rendered", "true")
