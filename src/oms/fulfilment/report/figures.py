@@ -226,9 +226,11 @@ def _by_outlet(parcels: Sequence[ParcelRow], stalls: Sequence[Incident]) -> list
     for parcel in parcels:
         total.update({_outlet(s.location) for s in parcel.scans})
     scans = {p.shipment_id: p.scans for p in parcels}
+    first: dict[str, Incident] = {}
+    for stall in stalls:  # a parcel's first stall names its outlet
+        first.setdefault(stall.shipment_id, stall)
     hit: Counter[str] = Counter()
-    for shipment_id in dict.fromkeys(s.shipment_id for s in stalls):
-        ticket = next(s for s in stalls if s.shipment_id == shipment_id)
+    for shipment_id, ticket in first.items():
         outlet = _stall_outlet(scans[shipment_id], ticket.last_scan_at)
         hit[outlet] += 1
         total[outlet] = max(total[outlet], hit[outlet])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -66,8 +66,7 @@ class Month:
         return _month(day.year, day.month, self.start.tzinfo)
 
 
-def _month(year: int, month: int, zone: object) -> Month:
-    assert isinstance(zone, ZoneInfo)
+def _month(year: int, month: int, zone: tzinfo | None) -> Month:
     start = datetime.combine(date(year, month, 1), time.min, zone)
     following = date(year + month // 12, month % 12 + 1, 1)
     return Month(f"{year:04d}-{month:02d}", start, datetime.combine(following, time.min, zone))
