@@ -328,4 +328,5 @@ def test_a_month_without_parcels_has_no_figures_and_no_items(
     page = client.get("/console/fulfilment/report")  # the month under way
     assert page.status_code == 200 and "Every figure meets its target." in page.text
     pdf = client.get(f"{URL}?month=2026-01&format=pdf", headers=tenant.headers())
-    assert pdf.status_code == 200 and len(_pages(pdf.content)) == 4
+    assert pdf.status_code == 200
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf.content)) == 4
