@@ -28,6 +28,7 @@ from oms.fulfilment import api as fulfilment_api
 from oms.fulfilment import carrier_api
 from oms.fulfilment.notify import api as notify_api
 from oms.fulfilment.planning import api as planning_api
+from oms.fulfilment.report import api as report_api
 from oms.fulfilment.tracking import api as tracking_api
 from oms.http import partners_api, system_api
 from oms.http.middleware import (
@@ -74,6 +75,7 @@ _DOMAIN_ROUTERS = (
     inventory_api.router,
     tickets_api.router,
     fulfilment_api.router,
+    report_api.router,
     tracking_api.router,
     carrier_api.router,
     planning_api.router,

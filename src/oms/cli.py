@@ -20,9 +20,11 @@ from oms.config import Settings, get_settings
 from oms.core import auth, jobs, migrate, partners
 from oms.core.cli import database, exit_on_app_error, print_json
 from oms.core.context import Actor
+from oms.core.errors import ValidationFailed
 from oms.core.logging import configure_logging
 from oms.core.uow import Database
 from oms.finance.cli import finance_app
+from oms.fulfilment.report.service import FulfilmentReport
 from oms.fulfilment.tracking.cli import tracking_app
 from oms.intelligence.exports.cli import bi_app, export_command
 from oms.intelligence.linking.cli import link_app
@@ -71,6 +73,48 @@ def refund_advice_report(tenant: Annotated[str, typer.Option(help="tenant id")])
     """Refund advice evaluated: followed or not, repeat purchases within 60 days, feedback."""
     with exit_on_app_error():
         print_json(advice_report(database(), tenant))
+
+
+@reports_app.command("fulfilment")
+def fulfilment_report_command(
+    tenant: Annotated[str, typer.Option(help="tenant id")],
+    month: Annotated[str, typer.Option(help="YYYY-MM, in the tenant's zone")],
+    output: Annotated[
+        str, typer.Option("--format", help="json, html (standalone, charts inline) or pdf")
+    ] = "json",
+    out: Annotated[Path | None, typer.Option(help="write to this file (pdf needs one)")] = None,
+    benchmark_hours: Annotated[
+        float | None, typer.Option(help="outbound benchmark (OMS_FULFILMENT_OUTBOUND_…)")
+    ] = None,
+    locale: Annotated[str, typer.Option(help="html language: zh-CN or en")] = "zh-CN",
+) -> None:
+    """Monthly fulfilment health: outbound time, on-time rate, stalls, exceptions, trend."""
+    from oms.fulfilment.report.service import fulfilment_report, report_targets
+
+    settings = get_settings()
+    with exit_on_app_error():
+        if output not in ("json", "html", "pdf") or (output == "pdf" and out is None):
+            raise ValidationFailed("--format json|html|pdf; pdf needs --out FILE", field="format")
+        targets = report_targets(settings, outbound_hours=benchmark_hours)
+        report = fulfilment_report(database(settings), tenant, month, targets=targets)
+        content = _report_content(report, output, locale)
+    if out is None:
+        typer.echo(content if isinstance(content, str) else content.decode())
+        return
+    out.write_bytes(content if isinstance(content, bytes) else content.encode())
+    typer.echo(str(out))
+
+
+def _report_content(report: FulfilmentReport, output: str, locale: str) -> str | bytes:
+    if output == "pdf":
+        from oms.fulfilment.report.pdf import report_pdf
+
+        return report_pdf(report)
+    if output == "html":
+        from oms.console.fulfilment_report_views import standalone_html
+
+        return standalone_html(report, locale)
+    return json.dumps(asdict(report), ensure_ascii=False, indent=2, default=str)
 
 
 DEMO_CREDENTIALS = Path("var/demo-credentials.json")

@@ -96,6 +96,19 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(
         5.0, description="how often each worker runs the reservation expiry sweep"
     )
+    # The monthly fulfilment health report (fulfilment/report/): its targets.
+    fulfilment_outbound_benchmark_hours: float = Field(
+        2.3, gt=0, description="outbound time (paid → shipped) the median and p90 should meet"
+    )
+    fulfilment_on_time_target: float = Field(
+        0.95, ge=0, le=1, description="share of parcels delivered within the promise"
+    )
+    fulfilment_stall_rate_target: float = Field(
+        0.03, ge=0, le=1, description="highest share of parcels that stall, per carrier and all"
+    )
+    fulfilment_exception_rate_target: float = Field(
+        0.01, ge=0, le=1, description="highest share of parcels with a delivery exception"
+    )
     # Outbound webhooks and alert robots (webhooks/, alerts/).
     webhook_allow_private_networks: bool = Field(
         False,

@@ -52,6 +52,9 @@ __all__ = [
     "REFUND_DONE_LABELS",
     "REFUND_REASON_LABELS",
     "REFUND_STATUS_LABELS",
+    "REPORT_CHART_LABELS",
+    "REPORT_FIGURE_LABELS",
+    "REPORT_SERIES_LABELS",
     "RESERVATION_STATUS_LABELS",
     "RISK_ACTION_LABELS",
     "RISK_BLACKLIST_KIND_LABELS",
@@ -172,6 +175,9 @@ SUGGESTED_ACTION_LABELS = labels("suggested_action")
 BUYER_STEP_LABELS = labels("buyer_step")
 BUYER_EVENT_LABELS = labels("buyer_event")
 BUYER_SOURCE_LABELS = labels("buyer_source")
+REPORT_FIGURE_LABELS = labels("report_figure")
+REPORT_CHART_LABELS = labels("report_chart")
+REPORT_SERIES_LABELS = labels("report_series")
 # What oms writes on tickets: the same templates as ``oms.tickets.texts``, translated here.
 TICKET_TITLE_LABELS = labels("ticket_title")
 TICKET_COMMENT_LABELS = labels("ticket_comment")

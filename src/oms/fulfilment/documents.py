@@ -17,7 +17,7 @@ from oms.fulfilment.planning import service as planning
 from oms.orders.queries import get_order
 from oms.orders.schemas import OrderOut
 
-__all__ = ["FONT_PATHS", "MAX_WAVE", "packing_slip_pdf", "pick_list_pdf"]
+__all__ = ["FONT_PATHS", "MAX_WAVE", "document", "packing_slip_pdf", "pick_list_pdf"]
 
 # Debian's fonts-noto-cjk; index 2 of the collection is Simplified Chinese (SC).
 FONT_PATHS = (
@@ -36,7 +36,7 @@ def packing_slip_pdf(db: Database, tenant_id: str, order_id: str) -> bytes:
     """
     order = get_order(db, tenant_id, order_id)
     plan = planning.find_plan(db, tenant_id, order_id)
-    pdf = _document()
+    pdf = document()
     _slip_page(pdf, order)
     for shipment in plan.shipments if plan else []:
         carrier = f"{shipment['carrier'] or '—'} {shipment.get('service') or ''}"
@@ -56,7 +56,7 @@ def pick_list_pdf(db: Database, tenant_id: str, order_ids: Sequence[str]) -> byt
         for warehouse, sku, qty in _units(db, tenant_id, order):
             name, total, orders = picks.get((warehouse, sku), (names.get(sku, ""), 0, []))
             picks[(warehouse, sku)] = (name, total + qty, [*orders, order.order_no])
-    pdf = _document()
+    pdf = document()
     pdf.add_page()
     _title(pdf, f"拣货单 Pick list · {len(dict.fromkeys(order_ids))} 单 orders")
     _row(
@@ -79,7 +79,8 @@ def _units(db: Database, tenant_id: str, order: OrderOut) -> list[tuple[str, str
     return [("—", line.sku, line.qty) for line in order.lines]
 
 
-def _document() -> FPDF:
+def document() -> FPDF:
+    """An A4 PDF with Noto Sans CJK SC embedded. Raises: ERR_DOCUMENT_FONT_MISSING."""
     font = next((p for p in FONT_PATHS if p.exists()), None)
     if font is None:
         raise FontMissing("install fonts-noto-cjk", paths=[str(p) for p in FONT_PATHS])

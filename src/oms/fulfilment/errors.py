@@ -11,6 +11,7 @@ __all__ = [
     "IllegalShipmentTransition",
     "PlanInvalid",
     "PlanNotFound",
+    "ReportMonthInvalid",
     "TrackingNumberReused",
     "UnknownRegion",
 ]
@@ -62,3 +63,9 @@ class FontMissing(AppError):
     code = "ERR_DOCUMENT_FONT_MISSING"
     http_status = 503
     title = "The Chinese font for documents is not installed (fonts-noto-cjk)"
+
+
+class ReportMonthInvalid(AppError):
+    code = "ERR_REPORT_MONTH_INVALID"
+    http_status = 422
+    title = "The report month is not a month that has begun (YYYY-MM)"

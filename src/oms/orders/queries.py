@@ -50,6 +50,7 @@ __all__ = [
     "order_timeline",
     "paid_by_channel",
     "paid_sku_counts",
+    "paid_times",
     "timeline_page",
 ]
 
@@ -495,6 +496,23 @@ def order_references(
                 found[r.id] = OrderReference(
                     r.id, r.order_no, r.channel, r.external_id, r.buyer_name
                 )
+    return found
+
+
+def paid_times(db: Database, tenant_id: str, order_ids: Sequence[str]) -> dict[str, datetime]:
+    """Order id → when it was paid, for the ids that exist and are paid (chunked lookups)."""
+    found: dict[str, datetime] = {}
+    unique = sorted(set(order_ids))
+    with db.reader() as session:
+        for start in range(0, len(unique), 500):
+            rows = session.execute(
+                select(Order.id, Order.paid_at).where(
+                    Order.tenant_id == tenant_id,
+                    Order.id.in_(unique[start : start + 500]),
+                    Order.paid_at.is_not(None),
+                )
+            )
+            found.update({r.id: r.paid_at for r in rows})
     return found
 
 

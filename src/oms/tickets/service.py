@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +36,7 @@ __all__ = [
     "resolve_for_order",
     "resolve_ticket",
     "ticket_page",
+    "tickets_of_orders",
 ]
 
 
@@ -146,6 +148,26 @@ def list_tickets(
     stmt, item = _tickets_where(tenant_id, status, kind, order_id), from_attributes(TicketOut)
     with db.reader() as session:
         return fetch_all(session, stmt, _TICKET_KEYS, item, limit=limit)
+
+
+def tickets_of_orders(
+    db: Database, tenant_id: str, order_ids: Sequence[str], kinds: Sequence[TicketKind]
+) -> list[TicketOut]:
+    """Every ticket of ``kinds`` on the given orders, whatever its status, oldest first."""
+    found: list[TicketOut] = []
+    unique, wanted = sorted(set(order_ids)), [k.value for k in kinds]
+    item = from_attributes(TicketOut)
+    with db.reader() as session:
+        for start in range(0, len(unique), 500):
+            rows = session.scalars(
+                scoped(ExceptionTicket, tenant_id).where(
+                    ExceptionTicket.order_id.in_(unique[start : start + 500]),
+                    ExceptionTicket.kind.in_(wanted),
+                )
+            )
+            found += [item(row) for row in rows]
+    found.sort(key=lambda t: (t.created_at, t.id))
+    return found
 
 
 #: The queue order, of the list and the page alike: oldest first.

@@ -1,0 +1,1 @@
+"""The monthly fulfilment health report: figures, trend, improvement items, charts, PDF."""
