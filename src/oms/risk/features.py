@@ -19,7 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from oms.core.db import table
 from oms.core.uow import UnitOfWork
 from oms.risk import signals
-from oms.risk.models import BlacklistEntry, Signal
+from oms.risk.models import BlacklistEntry, ClusterCell, Signal
 from oms.risk.signals import OrderKeys
 
 __all__ = ["WINDOWS", "OrderFacts", "compute", "record_signals"]
@@ -37,7 +37,7 @@ _SIGNALS = table(Signal)
 class OrderFacts:
     """What the features are computed from: the order's keys, time, amount and channel."""
 
-    __slots__ = ("amount", "channel", "keys", "order_id", "phone", "placed_at")
+    __slots__ = ("amount", "channel", "keys", "order_id", "phone", "placed_at", "point")
 
     def __init__(
         self,
@@ -48,9 +48,12 @@ class OrderFacts:
         amount: int,
         channel: str,
         phone: str | None,
+        point: tuple[float, float] | None = None,
     ) -> None:
         self.order_id, self.keys, self.placed_at = order_id, keys, placed_at
         self.amount, self.channel, self.phone = amount, channel, phone
+        # The delivery point in WGS-84, kept on the geo7 signal for the offline clustering.
+        self.point = point
 
 
 def record_signals(uow: UnitOfWork, tenant_id: str, facts: OrderFacts) -> None:
@@ -63,6 +66,8 @@ def record_signals(uow: UnitOfWork, tenant_id: str, facts: OrderFacts) -> None:
             "value": value,
             "at": facts.placed_at,
             "amount": facts.amount,
+            "lat": facts.point[0] if kind == "geo7" and facts.point else None,
+            "lng": facts.point[1] if kind == "geo7" and facts.point else None,
         }
         for kind, value in facts.keys.present().items()
     ]
@@ -88,6 +93,7 @@ def compute(uow: UnitOfWork, tenant_id: str, facts: OrderFacts) -> dict[str, Any
     features |= _buyer_history(uow, tenant_id, facts)
     features |= _shop(uow, tenant_id, facts)
     features |= _blacklist(uow, tenant_id, keys)
+    features["address_cluster_size"] = _cluster_size(uow, tenant_id, keys.geo7)
     return features
 
 
@@ -242,3 +248,21 @@ def _blacklist(uow: UnitOfWork, tenant_id: str, keys: OrderKeys) -> dict[str, An
     return {"blacklist_hits": float(len(listed))} | {
         f"blacklisted_{kind}": kind in listed for kind in _BLACKLISTED
     }
+
+
+_CLUSTER_CELL = select(ClusterCell.cluster_orders).where(
+    ClusterCell.tenant_id == bindparam("tenant_id"), ClusterCell.cell == bindparam("cell")
+)
+
+
+def _cluster_size(uow: UnitOfWork, tenant_id: str, geo7: str | None) -> float | None:
+    """Orders of the delivery cluster (``oms risk clusters``) whose cells hold the order's
+    point; 0 outside every flagged cell, None without coordinates."""
+    if geo7 is None:
+        return None
+    size = (
+        uow.session.connection()
+        .execute(_CLUSTER_CELL, {"tenant_id": tenant_id, "cell": geo7})
+        .scalar_one_or_none()
+    )
+    return float(size or 0)

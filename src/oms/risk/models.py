@@ -6,12 +6,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKeyConstraint, Index, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from oms.core.db import Base, JSONType, TenantKeyed, UTCDateTime
 
-__all__ = ["Assessment", "BlacklistEntry", "RiskRule", "Signal"]
+__all__ = ["Assessment", "BlacklistEntry", "ClusterCell", "RiskRule", "Signal"]
 
 
 class RiskRule(TenantKeyed, Base):
@@ -74,6 +83,24 @@ class Signal(Base):
     value: Mapped[str] = mapped_column(String(500))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     amount: Mapped[int] = mapped_column(BigInteger)
+    # The delivery point in WGS-84 on the ``geo7`` row (None on other kinds): what the offline
+    # clustering (``risk.clusters``) reads.
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lng: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class ClusterCell(Base):
+    """A geohash-7 cell holding a member of a delivery cluster ``oms risk clusters`` found:
+    the cluster's size is the ``address_cluster_size`` feature of a later order in the cell."""
+
+    __tablename__ = "risk_cluster_cells"
+    __table_args__ = (ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),)
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    cell: Mapped[str] = mapped_column(String(12), primary_key=True)
+    cluster_orders: Mapped[int] = mapped_column(Integer)
+    cluster_buyers: Mapped[int] = mapped_column(Integer)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Assessment(Base):

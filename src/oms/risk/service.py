@@ -53,6 +53,7 @@ def assess_order(db: Database, tenant_id: str, order_id: str) -> RiskOut:
         amount=order.totals.total,
         channel=order.channel,
         phone=(order.shipping_address or {}).get("phone") or order.buyer.get("phone"),
+        point=signals.point_of(order),
     )
     with db.uow() as uow:
         existing = uow.session.get(Assessment, (tenant_id, order_id))
