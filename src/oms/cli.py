@@ -29,7 +29,7 @@ from oms.intelligence.rca.cli import analytics_app
 from oms.inventory.cli import stock_app
 from oms.payments.cli import payments_app
 from oms.refunds.advice import advice_report
-from oms.risk import clusters
+from oms.risk import clusters, delays
 from oms.risk.delay.cli import delay_app
 from oms.vouchers.cli import vouchers_app
 
@@ -81,6 +81,12 @@ def risk_clusters(
 
 reports_app = typer.Typer(help="Reports across domains", no_args_is_help=True)
 app.add_typer(reports_app, name="reports")
+
+
+@reports_app.command("delay-decisions")
+def delay_decisions_report(tenant: Annotated[str, typer.Option(help="tenant id")]) -> None:
+    """Delay suggestions: flagged parcels, decisions, accepted, the acceptance rate."""
+    print_json(delays.acceptance_report(database(), tenant))
 
 
 @reports_app.command("refund-advice")

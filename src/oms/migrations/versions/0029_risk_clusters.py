@@ -1,4 +1,4 @@
-"""risk_clusters: delivery points on the geo7 signals, flagged cluster cells
+"""risk_clusters: delivery points on the geo7 signals, flagged cluster cells, delay flags
 
 Revision ID: 0029_risk_clusters
 Revises: 0028
@@ -33,9 +33,33 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
         sa.PrimaryKeyConstraint("tenant_id", "cell"),
     )
+    op.create_table(
+        "risk_delay_flags",
+        sa.Column("tenant_id", sa.String(length=36), nullable=False),
+        sa.Column("shipment_id", sa.String(length=64), nullable=False),
+        sa.Column("order_id", sa.String(length=36), nullable=False),
+        sa.Column("carrier", sa.String(length=64), nullable=False),
+        sa.Column("route", sa.String(length=200), nullable=False),
+        sa.Column("p_late_ppm", sa.Integer(), nullable=False),
+        sa.Column("reasons", sa.String(length=1000), nullable=False),
+        sa.Column("suggestion", sa.String(length=200), nullable=False),
+        sa.Column("predicted_at", oms.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("accepted", sa.Boolean(), nullable=True),
+        sa.Column("decision_action", sa.String(length=200), nullable=True),
+        sa.Column("decision_reason", sa.String(length=1000), nullable=True),
+        sa.Column("decided_by", sa.String(length=128), nullable=True),
+        sa.Column("decided_at", oms.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+        sa.PrimaryKeyConstraint("tenant_id", "shipment_id"),
+    )
+    op.create_index(
+        "ix_risk_delay_flags_p", "risk_delay_flags", ["tenant_id", "p_late_ppm", "shipment_id"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_risk_delay_flags_p", table_name="risk_delay_flags")
+    op.drop_table("risk_delay_flags")
     op.drop_table("risk_cluster_cells")
     with op.batch_alter_table("risk_signals") as batch:
         batch.drop_column("lng")
