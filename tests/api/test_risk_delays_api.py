@@ -3,14 +3,19 @@ decision stored with who and when, on the order's timeline, and counted by the r
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from oms.cli import app as cli
+from oms.config import get_settings
 from oms.core.uow import Database
-from oms.risk import delays
+from oms.risk import delays, service
 from oms.risk.delay.errors import DelayInputInvalid
+from oms.risk.schemas import DelayDecisionIn
 from tests.fixtures.orders import order_timeline
 from tests.fixtures.risk import place
 from tests.fixtures.tenants import TenantKeys
@@ -121,3 +126,20 @@ def test_recording_needs_the_order_id_column(
     flags.write_text("parcel_id,p_late,reasons,action\nS1,0.9,x,y\n", encoding="utf-8")
     with pytest.raises(DelayInputInvalid, match="order_id"):
         delays.record_flags(db, tenant.tenant_id, inp, flags)
+
+
+def test_the_report_prints_the_acceptance_rate(
+    db: Database, tenant: TenantKeys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _record(db, tenant, tmp_path, [("S1", "order-1", 0.9)])
+    service.decide_delay(db, tenant.actor(), "S1", DelayDecisionIn(accepted=True, action="SF"))
+    monkeypatch.setenv("OMS_DATABASE_URL", db.engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    try:
+        printed = CliRunner().invoke(
+            cli, ["reports", "delay-decisions", "--tenant", tenant.tenant_id]
+        )
+    finally:
+        get_settings.cache_clear()
+    assert printed.exit_code == 0, printed.output
+    assert json.loads(printed.output)["acceptance_rate"] == 1.0

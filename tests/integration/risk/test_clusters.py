@@ -4,12 +4,16 @@ the period, and the stored cells feed ``address_cluster_size``."""
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import timedelta
 
 import coordTransform
 import pytest
+from typer.testing import CliRunner
 
+from oms.cli import app as cli
+from oms.config import get_settings
 from oms.core.clock import ManualClock
 from oms.core.uow import Database
 from oms.risk import clusters, features, signals
@@ -104,3 +108,22 @@ def test_an_order_without_coordinates_has_no_cluster_size_and_bad_settings_are_r
         assert features.compute(uow, tenant, facts)["address_cluster_size"] is None
     with pytest.raises(ValueError, match="eps_m > 0"):
         clusters.find_clusters(db, tenant, eps_m=0)
+
+
+def test_the_command_prints_the_clusters_and_flags_their_cells(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenant = make_tenant(db).tenant_id
+    for n in range(5):
+        _deliver(db, tenant, n, _gcj(n * 5, 0), timedelta(hours=n), buyer=f"c{n}")
+    monkeypatch.setenv("OMS_DATABASE_URL", db.engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    try:
+        args = ["risk", "clusters", "--tenant", tenant, "--days", "3650", "--eps-m", "30"]
+        printed = CliRunner().invoke(cli, args)
+    finally:
+        get_settings.cache_clear()
+    assert printed.exit_code == 0, printed.output
+    (cluster,) = json.loads(printed.output)["clusters"]
+    assert (cluster["orders"], cluster["buyers"]) == (5, 5)
+    assert _deliver(db, tenant, 9, _gcj(1, 1), timedelta(0), buyer="x")["address_cluster_size"] == 5
