@@ -90,10 +90,8 @@ def compute(uow: UnitOfWork, tenant_id: str, facts: OrderFacts) -> dict[str, Any
         "is_virtual_phone": signals.is_virtual_phone(facts.phone),
     }
     features |= _windows(uow, tenant_id, facts)
-    features |= _buyer_history(uow, tenant_id, facts)
-    features |= _shop(uow, tenant_id, facts)
+    features |= _history(uow, tenant_id, facts)
     features |= _blacklist(uow, tenant_id, keys)
-    features["address_cluster_size"] = _cluster_size(uow, tenant_id, keys.geo7)
     return features
 
 
@@ -167,57 +165,65 @@ def _window_statement(kinds: tuple[str, ...], geo: bool) -> Select[Any]:
     ).group_by(rows.c.kind)
 
 
-_BUYER_HISTORY = select(func.count(), func.avg(Signal.amount)).where(
+def _scalar(stmt: Select[Any]) -> Any:
+    return stmt.scalar_subquery()
+
+
+_BUYER = (
     Signal.tenant_id == bindparam("tenant_id"),
     Signal.kind == "buyer",
     Signal.value == bindparam("buyer"),
     Signal.at < bindparam("at"),
 )
+_SHOP_HOUR = (
+    Signal.tenant_id == bindparam("tenant_id"),
+    Signal.kind == "buyer",
+    Signal.at > bindparam("since_1h"),
+    Signal.at <= bindparam("at"),
+)
+# The buyer's history, the shop's last hour and the order's cluster cell in one round trip:
+# each a scalar subquery on its own index (the buyer's key, the tenant's time, the cell).
+_HISTORY = select(
+    _scalar(select(func.count()).where(*_BUYER)),
+    _scalar(select(func.avg(Signal.amount)).where(*_BUYER)),
+    _scalar(select(func.count()).where(*_SHOP_HOUR)),
+    _scalar(select(func.count(func.distinct(Signal.value))).where(*_SHOP_HOUR)),
+    _scalar(
+        select(ClusterCell.cluster_orders).where(
+            ClusterCell.tenant_id == bindparam("tenant_id"), ClusterCell.cell == bindparam("cell")
+        )
+    ),
+)
 
 
-def _buyer_history(uow: UnitOfWork, tenant_id: str, facts: OrderFacts) -> dict[str, Any]:
-    buyer = facts.keys.buyer
-    if buyer is None:
-        return {
-            "is_new_buyer": True,
-            "buyer_prior_orders": 0.0,
-            "buyer_avg_amount": None,
-            "amount_vs_buyer_avg": None,
-        }
-    prior, average = (
-        uow.session.connection()
-        .execute(_BUYER_HISTORY, {"tenant_id": tenant_id, "buyer": buyer, "at": facts.placed_at})
-        .one()
+def _history(uow: UnitOfWork, tenant_id: str, facts: OrderFacts) -> dict[str, Any]:
+    """The buyer's history (none without a buyer id: a new buyer), the shop's concentration
+    (Shopee's brushing measure: orders per unique buyer in the last hour) and the size of the
+    delivery cluster (``oms risk clusters``) whose cells hold the order's point (0 outside
+    every flagged cell, None without coordinates)."""
+    at, buyer, cell = facts.placed_at, facts.keys.buyer, facts.keys.geo7
+    params = {
+        "tenant_id": tenant_id,
+        "buyer": buyer,
+        "at": at,
+        "since_1h": at - WINDOWS["1h"],
+        "cell": cell,
+    }
+    prior, average, orders, buyers, cluster = (
+        uow.session.connection().execute(_HISTORY, params).one()
     )
+    if buyer is None:
+        prior, average = 0, None
     ratio = facts.amount / float(average) if average else None
     return {
         "is_new_buyer": prior == 0,
         "buyer_prior_orders": float(prior),
         "buyer_avg_amount": float(average) if average is not None else None,
         "amount_vs_buyer_avg": ratio,
-    }
-
-
-_SHOP = select(func.count(), func.count(func.distinct(Signal.value))).where(
-    Signal.tenant_id == bindparam("tenant_id"),
-    Signal.kind == "buyer",
-    Signal.at > bindparam("since"),
-    Signal.at <= bindparam("at"),
-)
-
-
-def _shop(uow: UnitOfWork, tenant_id: str, facts: OrderFacts) -> dict[str, Any]:
-    """Shopee's brushing measure: the shop's orders per unique buyer in the last hour."""
-    at = facts.placed_at
-    orders, buyers = (
-        uow.session.connection()
-        .execute(_SHOP, {"tenant_id": tenant_id, "since": at - WINDOWS["1h"], "at": at})
-        .one()
-    )
-    return {
         "shop_orders_1h": float(orders),
         "shop_buyers_1h": float(buyers),
         "shop_orders_per_buyer_1h": orders / buyers if buyers else None,
+        "address_cluster_size": None if cell is None else float(cluster or 0),
     }
 
 
@@ -248,21 +254,3 @@ def _blacklist(uow: UnitOfWork, tenant_id: str, keys: OrderKeys) -> dict[str, An
     return {"blacklist_hits": float(len(listed))} | {
         f"blacklisted_{kind}": kind in listed for kind in _BLACKLISTED
     }
-
-
-_CLUSTER_CELL = select(ClusterCell.cluster_orders).where(
-    ClusterCell.tenant_id == bindparam("tenant_id"), ClusterCell.cell == bindparam("cell")
-)
-
-
-def _cluster_size(uow: UnitOfWork, tenant_id: str, geo7: str | None) -> float | None:
-    """Orders of the delivery cluster (``oms risk clusters``) whose cells hold the order's
-    point; 0 outside every flagged cell, None without coordinates."""
-    if geo7 is None:
-        return None
-    size = (
-        uow.session.connection()
-        .execute(_CLUSTER_CELL, {"tenant_id": tenant_id, "cell": geo7})
-        .scalar_one_or_none()
-    )
-    return float(size or 0)
