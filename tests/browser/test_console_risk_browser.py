@@ -114,6 +114,7 @@ def test_ops_sees_a_parcel_likely_to_be_late_and_accepts_the_suggestion(
     expect(row).to_contain_text("96%")
     expect(row).to_contain_text("ZTO")
     expect(row).to_contain_text("杭州 → 乌鲁木齐")
+    expect(row).to_contain_text("改用更快的承运商或服务")
     expect(row).to_have_attribute("data-decided", "open")
     screenshot(page, "risk-delays")
     row.locator("input[name=action]").fill("改发顺丰")
