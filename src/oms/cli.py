@@ -32,6 +32,7 @@ from oms.intelligence.rca.cli import analytics_app
 from oms.inventory.cli import stock_app
 from oms.payments.cli import payments_app
 from oms.refunds.advice import advice_report
+from oms.risk import clusters, delays
 from oms.risk.delay.cli import delay_app
 from oms.vouchers.cli import vouchers_app
 
@@ -61,11 +62,36 @@ app.add_typer(analytics_app, name="analytics")
 app.command("export")(export_command)
 app.add_typer(bi_app, name="bi")
 app.add_typer(accounting_app, name="accounting")
-risk_app = typer.Typer(help="Risk: delay risk 12 h ahead", no_args_is_help=True)
+risk_app = typer.Typer(help="Risk: delay risk 12 h ahead, delivery clusters", no_args_is_help=True)
 risk_app.add_typer(delay_app, name="delay")
 app.add_typer(risk_app, name="risk")
+
+
+@risk_app.command("clusters")
+def risk_clusters(
+    tenant: Annotated[str, typer.Option(help="tenant id")],
+    days: Annotated[int, typer.Option(min=1, help="deliveries of the last N days")] = 30,
+    eps_m: Annotated[
+        float, typer.Option(min=1.0, help="DBSCAN radius in metres (haversine)")
+    ] = 50.0,
+    min_orders: Annotated[int, typer.Option(min=2, help="orders that make a cluster")] = 5,
+    store: Annotated[bool, typer.Option(help="replace the flagged cells the rules read")] = True,
+) -> None:
+    """Cluster delivery points with DBSCAN; print the clusters (and flag their cells)."""
+    found = clusters.find_clusters(
+        database(), tenant, days=days, eps_m=eps_m, min_orders=min_orders, store=store
+    )
+    print_json({"clusters": [asdict(c) for c in found]})
+
+
 reports_app = typer.Typer(help="Reports across domains", no_args_is_help=True)
 app.add_typer(reports_app, name="reports")
+
+
+@reports_app.command("delay-decisions")
+def delay_decisions_report(tenant: Annotated[str, typer.Option(help="tenant id")]) -> None:
+    """Delay suggestions: flagged parcels, decisions, accepted, the acceptance rate."""
+    print_json(delays.acceptance_report(database(), tenant))
 
 
 @reports_app.command("refund-advice")

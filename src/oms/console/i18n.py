@@ -29,6 +29,7 @@ __all__ = [
     "BUYER_STEP_LABELS",
     "CHANNEL_LABELS",
     "DEFAULT_LOCALE",
+    "DELAY_SUGGESTION_LABELS",
     "DIFFERENCE_LABELS",
     "ERROR_MESSAGES",
     "EVENT_LABELS",
@@ -157,6 +158,7 @@ SLA_COLOUR_LABELS = labels("sla_colour")
 STATEMENT_FORMAT_LABELS = {"mt940": "MT940", "camt053": "camt.053", "csv": "CSV"}
 FINANCE_DONE_LABELS = labels("finance_done")
 RISK_DONE_LABELS = labels("risk_done")
+DELAY_SUGGESTION_LABELS = labels("delay_suggestion")
 RISK_LEVEL_LABELS = labels("risk_level")
 RISK_RECOMMENDATION_LABELS = labels("risk_recommendation")
 RISK_ACTION_LABELS = labels("risk_action")

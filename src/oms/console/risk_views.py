@@ -1,6 +1,6 @@
 """Console risk desk: the queue of orders held for risk with their facts (release or cancel,
-with a reason), the rule editor (checked on save, dry run over the last 30 days), and the
-blacklist import."""
+with a reason), the parcels the delay model flagged (accept or decline the suggestion), the
+rule editor (checked on save, dry run over the last 30 days), and the blacklist import."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from oms.console import forms
-from oms.console.deps import Db, Flashed, Notice, actor_of, flash_after
+from oms.console.deps import Cursor, Db, Flashed, Notice, actor_of, flash_after, validated
 from oms.console.render import render
 from oms.console.session import permitted, posting_permitted
 from oms.core.errors import AppError
-from oms.risk import blacklist, queries, rulebook, service
+from oms.core.paging import PageRequest
+from oms.risk import blacklist, delays, queries, rulebook, service
 from oms.risk.errors import RuleInvalid
-from oms.risk.schemas import DryRunIn, DryRunOut, RuleIn
+from oms.risk.schemas import DelayDecisionIn, DryRunIn, DryRunOut, RuleIn
 from oms.users.schemas import SessionUser
 
 __all__ = ["router"]
@@ -27,6 +28,7 @@ RiskReader = Annotated[SessionUser, Depends(permitted("risk:read"))]
 RiskReviewer = Annotated[SessionUser, Depends(posting_permitted("risk:review"))]
 RiskConfigurer = Annotated[SessionUser, Depends(posting_permitted("risk:configure"))]
 Reason = Annotated[str, Form(max_length=1000)]
+_DELAYS = 50
 
 
 def _page(
@@ -48,6 +50,9 @@ def _page(
         queue=queries.risk_queue(db, user.tenant_id),
         rules=rulebook.list_rules(db, user.tenant_id),
         batches=queries.blacklist_batches(db, user.tenant_id),
+        delays=delays.list_delays(
+            db, user.tenant_id, page=PageRequest(limit=_DELAYS, cursor=extra.pop("cursor", None))
+        ),
         **extra,
     )
 
@@ -59,6 +64,7 @@ def risk_page(
     user: RiskReader,
     notice: Flashed,
     dry_run: Annotated[str | None, Query(max_length=2000)] = None,
+    cursor: Cursor = None,
 ) -> HTMLResponse:
     """The queue, the rules, the imports; with ``dry_run``, what that expression would have held."""
     report: DryRunOut | None = None
@@ -69,7 +75,14 @@ def risk_page(
         except RuleInvalid as exc:
             dry_error = exc.message
     return _page(
-        request, db, user, notice=notice, report=report, dry_error=dry_error, dry_run=dry_run
+        request,
+        db,
+        user,
+        notice=notice,
+        report=report,
+        dry_error=dry_error,
+        dry_run=dry_run,
+        cursor=cursor,
     )
 
 
@@ -131,6 +144,28 @@ def cancel(
     actor = actor_of(request, user)
     return flash_after(
         PAGE, "cancelled", lambda: service.cancel_held(db, actor, order_id, reason=_text(reason))
+    )
+
+
+@router.post("/risk/delays/{shipment_id}/decision")
+def decide_delay(
+    request: Request,
+    db: Db,
+    user: RiskReviewer,
+    shipment_id: str,
+    accepted: Annotated[str, Form(max_length=8)],
+    action: Annotated[str, Form(max_length=200)],
+    reason: Annotated[str, Form(max_length=1000)] = "",
+) -> RedirectResponse:
+    """Accept or decline the delay suggestion for a flagged parcel, saying what was done."""
+    actor = actor_of(request, user)
+    fields = {"accepted": accepted == "yes", "action": action, "reason": reason or None}
+    return flash_after(
+        PAGE,
+        "delay_decided",
+        lambda: service.decide_delay(
+            db, actor, shipment_id, validated(DelayDecisionIn, fields, "decision")
+        ),
     )
 
 

@@ -8,13 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from oms.core.paging import Page, Paging
 from oms.http.deps import CurrentActor, CurrentPrincipal, Db, requires
 from oms.http.uploads import read_upload
-from oms.risk import blacklist, queries, rulebook, service
+from oms.risk import blacklist, delays, queries, rulebook, service
 from oms.risk.schemas import (
     BlacklistImportOut,
     BlacklistKind,
     DecisionIn,
+    DelayDecisionIn,
+    DelayOut,
     DryRunIn,
     DryRunOut,
     QueueItem,
@@ -86,3 +89,20 @@ def release(order_id: str, body: DecisionIn, actor: CurrentActor, db: Db) -> Ris
 def cancel(order_id: str, body: DecisionIn, actor: CurrentActor, db: Db) -> RiskOut:
     """Cancel a held order: a whole-order refund is requested, which closes it when done."""
     return service.cancel_held(db, actor, order_id, reason=body.reason)
+
+
+@router.get("/risk/delays", dependencies=Read)
+def list_delays(
+    principal: CurrentPrincipal,
+    db: Db,
+    paging: Paging,
+    min_p: Annotated[float, Query(ge=0.0, le=1.0, description="lowest p_late listed")] = 0.0,
+) -> Page[DelayOut]:
+    """Parcels in flight the delay model flagged, riskiest first, with ops' decisions."""
+    return delays.list_delays(db, principal.tenant_id, min_p=min_p, page=paging)
+
+
+@router.post("/risk/delays/{shipment_id}/decision", dependencies=Review)
+def decide_delay(shipment_id: str, body: DelayDecisionIn, actor: CurrentActor, db: Db) -> DelayOut:
+    """Record whether the suggestion was accepted, what was done and why."""
+    return service.decide_delay(db, actor, shipment_id, body)

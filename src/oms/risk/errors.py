@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from oms.core.errors import AppError
 
-__all__ = ["BlacklistInvalid", "NotHeld", "RuleInvalid", "RuleNotFound"]
+__all__ = ["BlacklistInvalid", "DelayFlagNotFound", "NotHeld", "RuleInvalid", "RuleNotFound"]
 
 
 class RuleInvalid(AppError):
@@ -29,3 +29,9 @@ class NotHeld(AppError):
     code = "ERR_RISK_NOT_HELD"
     http_status = 409
     title = "The order is not held for risk review"
+
+
+class DelayFlagNotFound(AppError):
+    code = "ERR_RISK_DELAY_FLAG_NOT_FOUND"
+    http_status = 404
+    title = "No delay flag for this shipment"

@@ -6,12 +6,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKeyConstraint, Index, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from oms.core.db import Base, JSONType, TenantKeyed, UTCDateTime
 
-__all__ = ["Assessment", "BlacklistEntry", "RiskRule", "Signal"]
+__all__ = ["Assessment", "BlacklistEntry", "ClusterCell", "DelayFlag", "RiskRule", "Signal"]
 
 
 class RiskRule(TenantKeyed, Base):
@@ -74,6 +83,24 @@ class Signal(Base):
     value: Mapped[str] = mapped_column(String(500))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     amount: Mapped[int] = mapped_column(BigInteger)
+    # The delivery point in WGS-84 on the ``geo7`` row (None on other kinds): what the offline
+    # clustering (``risk.clusters``) reads.
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lng: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class ClusterCell(Base):
+    """A geohash-7 cell holding a member of a delivery cluster ``oms risk clusters`` found:
+    the cluster's size is the ``address_cluster_size`` feature of a later order in the cell."""
+
+    __tablename__ = "risk_cluster_cells"
+    __table_args__ = (ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),)
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    cell: Mapped[str] = mapped_column(String(12), primary_key=True)
+    cluster_orders: Mapped[int] = mapped_column(Integer)
+    cluster_buyers: Mapped[int] = mapped_column(Integer)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Assessment(Base):
@@ -104,3 +131,30 @@ class Assessment(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     decided_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     decision_reason: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+
+
+class DelayFlag(Base):
+    """A parcel in flight the delay model flagged (``oms risk delay predict --tenant``), with
+    its suggestion and whether ops accepted it (who, when, what they did)."""
+
+    __tablename__ = "risk_delay_flags"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+        Index("ix_risk_delay_flags_p", "tenant_id", "p_late_ppm", "shipment_id"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    shipment_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(36))
+    carrier: Mapped[str] = mapped_column(String(64))
+    route: Mapped[str] = mapped_column(String(200))
+    # Parts per million (predict writes six decimals): an exact integer, so a paging key.
+    p_late_ppm: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[str] = mapped_column(String(1000))
+    suggestion: Mapped[str] = mapped_column(String(200))
+    predicted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    accepted: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    decision_action: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    decision_reason: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -48,6 +48,7 @@ FEATURE_TYPES: dict[str, Any] = {
     },
     "geo_orders_1h": _F,
     "geo_orders_24h": _F,
+    "address_cluster_size": _F,
     "amount": _F,
     "channel": _S,
     "phone_prefix": _S,

@@ -13,6 +13,8 @@ __all__ = [
     "BlacklistImportOut",
     "BlacklistKind",
     "DecisionIn",
+    "DelayDecisionIn",
+    "DelayOut",
     "DryRunIn",
     "DryRunOut",
     "Fact",
@@ -106,3 +108,29 @@ class DryRunOut(BaseModel):
     would_hold: int
     currently_held: int = Field(description="of those, how many the live rules hold today")
     order_nos: list[str] = Field(description="the first 100 orders it would have held")
+
+
+class DelayDecisionIn(_In):
+    """Ops' answer to a delay suggestion: accepted or not, what was done, why."""
+
+    accepted: bool
+    action: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    reason: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=1000)] = None
+
+
+class DelayOut(BaseModel):
+    """A flagged parcel in flight: its predicted delay, the suggestion, ops' decision."""
+
+    shipment_id: str
+    order_id: str
+    carrier: str
+    route: str
+    p_late: float
+    reasons: str
+    suggestion: str
+    predicted_at: datetime
+    accepted: bool | None
+    decision_action: str | None
+    decision_reason: str | None
+    decided_by: str | None
+    decided_at: datetime | None

@@ -25,14 +25,15 @@ from oms.orders.states import OrderEvent, OrderStatus
 from oms.refunds import service as refunds
 from oms.refunds.schemas import RefundIn, RefundReason
 from oms.risk import assessment, features, rulebook, signals
-from oms.risk.errors import NotHeld
-from oms.risk.models import Assessment
+from oms.risk.delays import delay_out
+from oms.risk.errors import DelayFlagNotFound, NotHeld
+from oms.risk.models import Assessment, DelayFlag
 from oms.risk.queries import risk_out
 from oms.risk.rules import Action
-from oms.risk.schemas import RiskOut
+from oms.risk.schemas import DelayDecisionIn, DelayOut, RiskOut
 from oms.risk.states import HOLD_MACHINE, HOLD_REASON, HoldStatus
 
-__all__ = ["assess_order", "cancel_held", "hold_if_awaiting", "release_held"]
+__all__ = ["assess_order", "cancel_held", "decide_delay", "hold_if_awaiting", "release_held"]
 
 _SOURCE = "risk:rules"
 _MAX_ID = 36
@@ -53,6 +54,7 @@ def assess_order(db: Database, tenant_id: str, order_id: str) -> RiskOut:
         amount=order.totals.total,
         channel=order.channel,
         phone=(order.shipping_address or {}).get("phone") or order.buyer.get("phone"),
+        point=signals.point_of(order),
     )
     with db.uow() as uow:
         existing = uow.session.get(Assessment, (tenant_id, order_id))
@@ -84,6 +86,42 @@ def assess_order(db: Database, tenant_id: str, order_id: str) -> RiskOut:
         _act(uow, row, now)
         uow.commit()
         return risk_out(row)
+
+
+def decide_delay(db: Database, actor: Actor, shipment_id: str, data: DelayDecisionIn) -> DelayOut:
+    """Record whether ops accepted the delay suggestion for a flagged parcel (who, when, what
+    was done), on the order's timeline too; a later decision replaces the earlier one.
+
+    Raises: ERR_RISK_DELAY_FLAG_NOT_FOUND.
+    """
+    with db.uow() as uow:
+        row = uow.session.get(DelayFlag, (actor.tenant_id, shipment_id), with_for_update=True)
+        if row is None:
+            raise DelayFlagNotFound(
+                "no delay flag for this shipment", shipment_id=shipment_id[:_MAX_ID]
+            )
+        now = uow.clock.now()
+        row.accepted, row.decision_action = data.accepted, data.action
+        row.decision_reason, row.decided_by, row.decided_at = data.reason, actor.principal, now
+        details = {
+            "shipment_id": shipment_id,
+            "accepted": data.accepted,
+            "action": data.action,
+            "suggestion": row.suggestion,
+            "p_late": row.p_late_ppm / 1_000_000,
+        }
+        _on_timeline(
+            uow,
+            actor.tenant_id,
+            row.order_id,
+            "delay_suggestion_decided",
+            details,
+            now,
+            actor=actor,
+            reason=data.reason,
+        )
+        uow.commit()
+        return delay_out(row)
 
 
 def hold_if_awaiting(db: Database, tenant_id: str, order_id: str) -> bool:

@@ -20,10 +20,12 @@ __all__ = [
     "GEOHASH_PRECISION",
     "VIRTUAL_PREFIXES",
     "OrderKeys",
+    "geo7_of",
     "geohash_cells",
     "is_virtual_phone",
     "keys_of",
     "normalise",
+    "point_of",
     "to_wgs84",
 ]
 
@@ -118,9 +120,25 @@ def keys_of(order: Any) -> OrderKeys:
     )
 
 
-def _geo7(address: dict[str, Any]) -> str | None:
+def point_of(order: Any) -> tuple[float, float] | None:
+    """The order's delivery point in WGS-84 (lat, lng), None without coordinates."""
+    address: dict[str, Any] = order.shipping_address or {}
     lat, lng = address.get("lat"), address.get("lng")
     if lat is None or lng is None:
         return None
-    wgs_lat, wgs_lng = to_wgs84(float(lat), float(lng), address.get("coord_system"))
-    return str(pygeohash.encode(wgs_lat, wgs_lng, precision=GEOHASH_PRECISION))
+    return to_wgs84(float(lat), float(lng), address.get("coord_system"))
+
+
+def geo7_of(point: tuple[float, float]) -> str:
+    """The geohash-7 cell of a WGS-84 point."""
+    return str(pygeohash.encode(point[0], point[1], precision=GEOHASH_PRECISION))
+
+
+def _geo7(address: dict[str, Any]) -> str | None:
+    point = point_of(_Addressed(address))
+    return geo7_of(point) if point is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Addressed:
+    shipping_address: dict[str, Any]

@@ -8,8 +8,10 @@ from typing import Annotated
 
 import typer
 
-from oms.core.cli import exit_on_app_error, print_json
+from oms.core.cli import database, exit_on_app_error, print_json
+from oms.risk import delays
 from oms.risk.delay import service
+from oms.risk.delay.errors import DelayInputInvalid
 from oms.risk.delay.model import DEFAULT_CAPACITY, DEFAULT_THRESHOLD
 
 __all__ = ["delay_app"]
@@ -53,10 +55,20 @@ def predict(
     threshold: Annotated[
         float | None, typer.Option(help="flag above this probability (default: the model's)")
     ] = None,
+    tenant: Annotated[
+        str | None,
+        typer.Option(help="record the flags for this tenant (needs --flags; input has order_id)"),
+    ] = None,
 ) -> None:
-    """Score parcels into P.csv; with --flags, list those above the threshold with reasons."""
+    """Score parcels into P.csv; with --flags, list those above the threshold with reasons;
+    with --tenant, record them for the console and ``GET /api/v1/risk/delays``."""
     with exit_on_app_error():
+        if tenant is not None and flags is None:
+            raise DelayInputInvalid("--tenant records the flags: give --flags too")
         result = service.predict(
             model, input_path, out, weather=weather, flags_out=flags, threshold=threshold
         )
-    print_json(asdict(result))
+        recorded = None
+        if tenant is not None and flags is not None:
+            recorded = delays.record_flags(database(), tenant, input_path, flags)
+    print_json(asdict(result) | ({"recorded": recorded} if recorded is not None else {}))
