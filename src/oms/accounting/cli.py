@@ -9,20 +9,26 @@ import typer
 
 from oms.accounting import queries, service
 from oms.accounting.schemas import ConnectionIn
-from oms.accounting.sinks.quickbooks import PRODUCTION_URL
+from oms.accounting.sinks import quickbooks, u8
 from oms.accounting.sinks.registry import SinkName
 from oms.core.cli import database, exit_on_app_error, print_json
 from oms.core.context import Actor
 from oms.core.paging import PageRequest
 
-__all__ = ["TOKEN_VARIABLE", "accounting_app"]
+__all__ = ["SECRET_VARIABLE", "TOKEN_VARIABLE", "accounting_app"]
 
 # The token is read from this variable (or typed at the prompt), never from the command line
 # history: an option value would be visible in ``ps`` and shell history.
 TOKEN_VARIABLE = "QBO_ACCESS_TOKEN"  # noqa: S105 (a variable name, not a secret)
+SECRET_VARIABLE = "OMS_ACCOUNTING_SECRET"  # noqa: S105 (Kingdee app secret, U8 app secret)
+_URLS = {
+    "quickbooks": quickbooks.PRODUCTION_URL,
+    "kingdee": "https://api.kingdee.com/galaxyapi/",
+    "u8": u8.PRODUCTION_URL,
+}
 
 accounting_app = typer.Typer(
-    help="Accounting sinks (QuickBooks Online): connect, show, documents, resend",
+    help="Accounting sinks (QuickBooks Online, Kingdee, U8): connect, show, documents, resend",
     no_args_is_help=True,
 )
 Tenant = Annotated[str, typer.Option(help="tenant id")]
@@ -32,24 +38,38 @@ Sink = Annotated[SinkName, typer.Option(help="the accounting system")]
 @accounting_app.command("connect")
 def connect(
     tenant: Tenant,
-    realm: Annotated[str | None, typer.Option(help="QuickBooks company (realm) id")] = None,
+    realm: Annotated[
+        str | None,
+        typer.Option(
+            "--realm",
+            "--company",
+            help="company: QuickBooks realm id, Kingdee data centre (acctId), U8 to_account",
+        ),
+    ] = None,
     token: Annotated[
         str | None,
         typer.Option(
-            envvar=TOKEN_VARIABLE,
+            envvar=[TOKEN_VARIABLE, SECRET_VARIABLE],
             prompt=True,
             hide_input=True,
             show_envvar=True,
-            help="OAuth 2.0 access token (stored sealed)",
+            help="QuickBooks access token, Kingdee app secret (or password), U8 app secret;"
+            " stored sealed",
         ),
     ] = None,
     sink: Sink = "quickbooks",
-    base_url: Annotated[str, typer.Option(help="API base (the sandbox's for tests)")] = (
-        PRODUCTION_URL
-    ),
+    base_url: Annotated[
+        str | None, typer.Option(help="API base (default: the sink's public one)")
+    ] = None,
     item: Annotated[str, typer.Option(help="item (ItemRef) receipt lines book to")] = "1",
     refund_account: Annotated[
         str | None, typer.Option(help="account (DepositToAccountRef) refunds are paid from")
+    ] = None,
+    setting: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", help="a sink setting KEY=VALUE (repeat): user, app_id, account_book, …"
+        ),
     ] = None,
 ) -> None:
     """Set the tenant's connection; prints it without the token."""
@@ -57,9 +77,10 @@ def connect(
         sink=sink,
         company_id=realm,
         token=token,
-        base_url=base_url,
+        base_url=base_url or _URLS[sink],
         item_ref=item,
         account_ref=refund_account,
+        settings=_settings(setting or []),
     )
     with exit_on_app_error():
         out = service.connect_sink(database(), tenant_id=tenant, given=given)
@@ -94,3 +115,13 @@ def resend(tenant: Tenant, document: Annotated[str, typer.Option(help="document 
     actor = Actor(tenant_id=tenant, principal=f"cli:{getpass.getuser()}", role="finance")
     with exit_on_app_error():
         print_json(service.resend_document(database(), actor, document_id=document))
+
+
+def _settings(pairs: list[str]) -> dict[str, str]:
+    settings = {}
+    for pair in pairs:
+        key, is_pair, value = pair.partition("=")
+        if not is_pair or not key.strip():
+            raise typer.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--set")
+        settings[key.strip()] = value.strip()
+    return settings

@@ -51,7 +51,9 @@ def get_document(db: Database, tenant_id: str, document_id: str) -> DocumentOut:
 
 
 def connection_out(row: AccountingConnection) -> ConnectionOut:
-    return project(ConnectionOut, row, has_token=bool(row.token_sealed))
+    return project(
+        ConnectionOut, row, has_token=bool(row.token_sealed), settings=row.settings or {}
+    )
 
 
 def document_out(row: AccountingDocument) -> DocumentOut:

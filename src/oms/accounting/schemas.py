@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -18,6 +19,7 @@ class ConnectionIn(BaseModel):
     base_url: str
     item_ref: str
     account_ref: str | None = None
+    settings: dict[str, str] = {}
 
 
 class ConnectionOut(BaseModel):
@@ -27,7 +29,9 @@ class ConnectionOut(BaseModel):
     base_url: str
     item_ref: str
     account_ref: str | None
+    settings: dict[str, Any]
     has_token: bool
+    token_expires_at: datetime | None
     created_at: datetime
     updated_at: datetime
 

@@ -55,10 +55,11 @@ def connect_sink(db: Database, *, tenant_id: str, given: ConnectionIn) -> Connec
     """Set (or replace) the tenant's connection to a sink; the token is stored sealed.
 
     Raises: ERR_ACCOUNTING_UNKNOWN_SINK, ERR_ACCOUNTING_INVALID_COMPANY,
-    ERR_ACCOUNTING_TOKEN_REQUIRED, ERR_NOT_FOUND (no such tenant).
+    ERR_ACCOUNTING_INVALID_SETTINGS, ERR_ACCOUNTING_TOKEN_REQUIRED, ERR_NOT_FOUND (no tenant).
     """
     sink = sink_for(given.sink)
     company_id = sink.check_company(given.company_id)
+    settings = sink.check_settings(given.settings)
     if not (given.token or "").strip():
         raise TokenRequired("give the OAuth 2.0 access token", sink=given.sink)
     sealed = secret_box().seal(given.token or "", context=_token_context(tenant_id, sink.name))
@@ -72,6 +73,7 @@ def connect_sink(db: Database, *, tenant_id: str, given: ConnectionIn) -> Connec
             uow.session.add(row)
         row.company_id, row.base_url, row.token_sealed = company_id, given.base_url, sealed
         row.item_ref, row.account_ref, row.updated_at = given.item_ref, given.account_ref, now
+        row.settings = settings
         uow.commit()
         return connection_out(row)
 
@@ -204,7 +206,10 @@ def send_document(
         return _settle(db, tenant_id, document_id, Rejected(f"no {row.sink} connection any more"))
     sink = sink_for(connection.sink)
     try:
-        outcome: Booked | Rejected = sink.send(_opened(connection), document, timeout=timeout)
+        opened = _opened(connection)
+        outcome: Booked | Rejected = sink.send(
+            opened, document, timeout=timeout, now=db.clock.now()
+        )
     except Rejected as refusal:
         outcome = refusal
     except AccountingUnavailable as error:
@@ -218,7 +223,7 @@ def _opened(connection: AccountingConnection) -> SinkConnection:
     token = secret_box().open(
         connection.token_sealed, context=_token_context(connection.tenant_id, connection.sink)
     )
-    return project(SinkConnection, connection, token=token)
+    return project(SinkConnection, connection, token=token, settings=connection.settings or {})
 
 
 def _token_context(tenant_id: str, sink: str) -> str:

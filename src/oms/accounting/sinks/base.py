@@ -10,10 +10,11 @@ work (5xx, timeouts), which the job runner does. Sinks are only called from jobs
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from oms.accounting.states import DocumentKind
 from oms.core.money import CURRENCY_EXPONENTS
@@ -30,6 +31,7 @@ class SinkConnection:
     token: str = field(repr=False)
     item_ref: str
     account_ref: str | None
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +73,20 @@ class AccountingSink(Protocol):
         """The company id, normalised. Raises: ERR_ACCOUNTING_INVALID_COMPANY."""
         ...
 
+    def check_settings(self, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """The sink's settings, checked and with defaults.
+
+        Raises: ERR_ACCOUNTING_INVALID_SETTINGS.
+        """
+        ...
+
     def send(
-        self, connection: SinkConnection, document: OutgoingDocument, *, timeout: float
+        self,
+        connection: SinkConnection,
+        document: OutgoingDocument,
+        *,
+        timeout: float,
+        now: datetime,
     ) -> Booked:
         """Create the document once. Raises: Rejected, ERR_ACCOUNTING_UNAVAILABLE."""
         ...

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import structlog
 
-from oms.accounting.errors import AccountingUnavailable, InvalidCompany
+from oms.accounting.errors import AccountingUnavailable, InvalidCompany, InvalidSettings
 from oms.accounting.sinks.base import Booked, OutgoingDocument, Rejected, SinkConnection, major
 from oms.accounting.states import DocumentKind
 
@@ -34,6 +36,7 @@ _ENTITIES = {
 }
 _REALM = re.compile(r"[0-9]{1,32}")
 _DOC_NUMBER_MAX = 21  # QuickBooks's DocNumber limit
+_SETTINGS = ("client_id",)  # the OAuth client whose refresh token the connection holds
 
 
 class QuickBooksOnline:
@@ -48,8 +51,23 @@ class QuickBooksOnline:
             raise InvalidCompany("a QuickBooks realm id is a string of digits", realm=realm)
         return realm
 
+    def check_settings(self, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """QuickBooks takes no settings beyond the connection's.
+
+        Raises: ERR_ACCOUNTING_INVALID_SETTINGS.
+        """
+        unknown = sorted(set(settings) - set(_SETTINGS))
+        if unknown:
+            raise InvalidSettings("unknown QuickBooks settings", unknown=unknown)
+        return {k: str(v).strip() for k, v in settings.items()}
+
     def send(
-        self, connection: SinkConnection, document: OutgoingDocument, *, timeout: float
+        self,
+        connection: SinkConnection,
+        document: OutgoingDocument,
+        *,
+        timeout: float,
+        now: datetime | None = None,
     ) -> Booked:
         """Create the receipt once. Raises: Rejected, ERR_ACCOUNTING_UNAVAILABLE."""
         path, entity = _ENTITIES[document.kind]
