@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import getpass
+from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from oms.accounting import queries, service
+from oms.accounting import exports, queries, service
 from oms.accounting.schemas import ConnectionIn
 from oms.accounting.sinks import quickbooks, u8
+from oms.accounting.sinks.files import write_voucher_file
 from oms.accounting.sinks.registry import SinkName
 from oms.core.cli import database, exit_on_app_error, print_json
 from oms.core.context import Actor
@@ -115,6 +118,53 @@ def resend(tenant: Tenant, document: Annotated[str, typer.Option(help="document 
     actor = Actor(tenant_id=tenant, principal=f"cli:{getpass.getuser()}", role="finance")
     with exit_on_app_error():
         print_json(service.resend_document(database(), actor, document_id=document))
+
+
+@accounting_app.command("export")
+def export(
+    tenant: Tenant,
+    out: Annotated[Path, typer.Option(help="file: .xlsx/.csv (kingdee), .txt/.csv (u8)")],
+    sink: Annotated[str, typer.Option(help="kingdee or u8 (a delivery=file connection)")],
+    since: Annotated[str | None, typer.Option(help="first day, YYYY-MM-DD")] = None,
+    until: Annotated[str | None, typer.Option(help="last day, YYYY-MM-DD")] = None,
+    again: Annotated[str | None, typer.Option(help="write this export id's vouchers again")] = None,
+) -> None:
+    """Write the pending vouchers of a file-delivery connection as the system's import file.
+
+    Each document is exported once (it becomes sent); ``--again EXPORT_ID`` rewrites an export.
+    """
+    if sink not in ("kingdee", "u8"):
+        raise typer.BadParameter("kingdee or u8", param_hint="--sink")
+    if out.suffix.lower() not in {"kingdee": (".xlsx", ".csv"), "u8": (".txt", ".csv")}[sink]:
+        raise typer.BadParameter(f"not a {sink} import file: {out.name}", param_hint="--out")
+    actor = Actor(tenant_id=tenant, principal=f"cli:{getpass.getuser()}", role="finance")
+    with exit_on_app_error():
+        taken = exports.export_vouchers(
+            database(),
+            actor,
+            sink=sink,
+            since=_day(since, date.min),
+            until=_day(until, date.max),
+            again=again,
+        )
+    entries = write_voucher_file(sink, taken.vouchers, taken.settings, out)
+    print_json(
+        {
+            "export_id": taken.export_id,
+            "vouchers": len(taken.vouchers),
+            "entries": entries,
+            "file": str(out),
+        }
+    )
+
+
+def _day(text: str | None, default: date) -> date:
+    if text is None:
+        return default
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not YYYY-MM-DD") from None
 
 
 def _settings(pairs: list[str]) -> dict[str, str]:

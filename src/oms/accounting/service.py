@@ -10,8 +10,10 @@ that carries the system's message.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -42,6 +44,8 @@ from oms.tickets.states import TicketKind
 
 __all__ = [
     "connect_sink",
+    "is_file_delivery",
+    "move_document",
     "resend_document",
     "send_document",
     "take_payment",
@@ -60,8 +64,8 @@ def connect_sink(db: Database, *, tenant_id: str, given: ConnectionIn) -> Connec
     sink = sink_for(given.sink)
     company_id = sink.check_company(given.company_id)
     settings = sink.check_settings(given.settings)
-    if not (given.token or "").strip():
-        raise TokenRequired("give the OAuth 2.0 access token", sink=given.sink)
+    if not (given.token or "").strip() and not is_file_delivery(settings):
+        raise TokenRequired("give the access token or app secret", sink=given.sink)
     sealed = secret_box().seal(given.token or "", context=_token_context(tenant_id, sink.name))
     with db.uow() as uow:
         if uow.session.get(Tenant, tenant_id) is None:
@@ -204,6 +208,8 @@ def send_document(
         document = project(OutgoingDocument, row, kind=DocumentKind(row.kind))
     if connection is None:
         return _settle(db, tenant_id, document_id, Rejected(f"no {row.sink} connection any more"))
+    if is_file_delivery(connection.settings):
+        return DocumentStatus.PENDING.value  # it waits for ``oms accounting export``
     sink = sink_for(connection.sink)
     try:
         opened = _opened(connection)
@@ -217,6 +223,11 @@ def send_document(
             raise
         outcome = Rejected(f"{error.message}; no answer after the last attempt")
     return _settle(db, tenant_id, document_id, outcome)
+
+
+def is_file_delivery(settings: Mapping[str, Any] | None) -> bool:
+    """Whether the connection's vouchers go out as import files, not over the API."""
+    return (settings or {}).get("delivery") == "file"
 
 
 def _opened(connection: AccountingConnection) -> SinkConnection:
@@ -239,11 +250,11 @@ def _settle(db: Database, tenant_id: str, document_id: str, outcome: Booked | Re
         row.attempts += 1
         if isinstance(outcome, Booked):
             row.external_id, row.last_error = outcome.external_id, None
-            _move(uow, row, DocumentStatus.SENT, reason=None, now=now)
+            move_document(uow, row, DocumentStatus.SENT, reason=None, now=now)
         else:
             row.last_error = outcome.message[:4000]
             row.ticket_id = _ticket(uow, row, outcome, now=now)
-            _move(uow, row, DocumentStatus.REJECTED, reason=outcome.message, now=now)
+            move_document(uow, row, DocumentStatus.REJECTED, reason=outcome.message, now=now)
         status = row.status
         uow.commit()
     log.info("accounting.settled", document_id=document_id, status=status)
@@ -274,7 +285,7 @@ def _ticket(uow: UnitOfWork, row: AccountingDocument, refusal: Rejected, *, now:
     )
 
 
-def _move(
+def move_document(
     uow: UnitOfWork,
     row: AccountingDocument,
     to: DocumentStatus,
@@ -309,7 +320,7 @@ def resend_document(db: Database, actor: Actor, *, document_id: str) -> Document
         row = get_for_update(uow, AccountingDocument, actor.tenant_id, document_id, missing=missing)
         now = uow.clock.now()
         if row.status != DocumentStatus.PENDING:
-            _move(uow, row, DocumentStatus.PENDING, reason="resent", now=now, actor=actor)
+            move_document(uow, row, DocumentStatus.PENDING, reason="resent", now=now, actor=actor)
         due = AccountingDocumentDue(tenant_id=actor.tenant_id, document_id=document_id)
         outbox.add(uow, due, now=now)
         uow.commit()

@@ -8,8 +8,10 @@ import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -347,3 +349,86 @@ def test_a_wrong_u8_app_secret_or_bad_settings_are_clear(
     [document] = documents(configured)
     assert document["last_error"] == "U8 token refused: app_key或app_secret不正确"
     assert u8.vouchers == {}
+
+
+def test_a_file_delivery_connection_exports_each_voucher_once_in_kingdees_import_layout(
+    tmp_path: Path,
+    client: TestClient,
+    configured: TenantKeys,
+    gateway: FakeGateway,
+    run_jobs: Jobs,
+    cli_env: None,
+) -> None:
+    settings = ("delivery=file", "account_book=001")
+    result = connect(configured, "kingdee", "http://127.0.0.1:9", "6490b5d2", settings, "-")
+    assert result.exit_code == 0, result.output
+    order = gateway_paid_order(client, configured, gateway, run_jobs)
+    run_jobs()
+    [document] = documents(configured)
+    assert document["status"] == "pending"  # nothing was sent: it waits for the export
+
+    out = tmp_path / "vouchers.xlsx"
+    args = ["accounting", "export", "--tenant", configured.tenant_id, "--sink", "kingdee"]
+    exported = oms(*args, "--since", "2026-01-01", "--until", "2026-01-31", "--out", str(out))
+    assert exported.exit_code == 0, exported.output
+    summary = json.loads(exported.output)
+    assert (summary["vouchers"], summary["entries"]) == (1, 2)
+    sheet = openpyxl.load_workbook(out).active
+    assert sheet is not None
+    keys, captions, first, second = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert keys[:3] == ["FBillHead(GL_VOUCHER)", "FAccountBookID", "FDate"]
+    assert captions[0] == "单据头(序号)"
+    row = dict(zip(keys, first, strict=True))
+    assert (row["FBillHead(GL_VOUCHER)"], row["FDate"]) == (document["id"], "2026-01-24")
+    assert (row["FACCOUNTID"], row["FDEBIT"], row["FCREDIT"]) == ("1002", "730.00", None)
+    assert order["order_no"] in row["FEXPLANATION"]
+    other = dict(zip(keys, second, strict=True))
+    assert other["FBillHead(GL_VOUCHER)"] is None
+    assert (other["FACCOUNTID"], other["FCREDIT"]) == ("6001", "730.00")
+    [document] = documents(configured)
+    assert (document["status"], document["external_id"]) == ("sent", f"file:{summary['export_id']}")
+
+    twice = oms(*args, "--out", str(tmp_path / "again.csv"))
+    assert json.loads(twice.output)["vouchers"] == 0  # exported once
+    rewrite = oms(*args, "--again", summary["export_id"], "--out", str(tmp_path / "again.csv"))
+    assert json.loads(rewrite.output)["vouchers"] == 1
+    text = (tmp_path / "again.csv").read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("FBillHead(GL_VOUCHER),FAccountBookID")
+
+
+def test_a_u8_export_is_the_gbk_voucher_import_text(
+    tmp_path: Path,
+    client: TestClient,
+    configured: TenantKeys,
+    gateway: FakeGateway,
+    run_jobs: Jobs,
+    cli_env: None,
+) -> None:
+    settings = ("delivery=file", "enter=张会计")
+    result = connect(configured, "u8", "http://127.0.0.1:9", "merchant", settings, "-")
+    assert result.exit_code == 0, result.output
+    gateway_paid_order(client, configured, gateway, run_jobs)
+    run_jobs()
+    out = tmp_path / "u8.txt"
+    args = ["accounting", "export", "--tenant", configured.tenant_id, "--sink", "u8"]
+    assert oms(*args, "--out", str(out)).exit_code == 0
+    header, debit, credit = out.read_bytes().decode("gbk").splitlines()
+    assert header == "填制凭证,V800"
+    [document] = documents(configured)
+    number = document["id"].replace("-", "")[:30]
+    assert debit.split(",")[:4] == ["2026-01-24", "记", number, "0"]
+    assert debit.split(",")[5:8] == ["1002", "730.00", "0.00"]
+    assert credit.split(",")[5:8] == ["6001", "0.00", "730.00"]
+    assert debit.split(",")[11] == "张会计"
+
+    wrong = oms(*args, "--out", str(tmp_path / "u8.xlsx"))
+    assert wrong.exit_code == 2 and "not a u8 import file" in wrong.output
+
+
+def test_an_api_connection_cannot_be_exported(
+    tmp_path: Path, configured: TenantKeys, kingdee: FakeKingdee, cli_env: None
+) -> None:
+    connect_kingdee(configured, kingdee)
+    args = ["accounting", "export", "--tenant", configured.tenant_id, "--sink", "kingdee"]
+    result = oms(*args, "--out", str(tmp_path / "v.xlsx"))
+    assert result.exit_code == 2 and "ERR_ACCOUNTING_INVALID_SETTINGS" in result.output

@@ -42,6 +42,7 @@ _QUERY = f"{_STUB}.DynamicFormService.ExecuteBillQuery.common.kdsvc"
 _SAVE = f"{_STUB}.DynamicFormService.Save.common.kdsvc"
 _REQUIRED = ("user", "account_book")
 _DEFAULTS = {
+    "delivery": "api",  # or "file": vouchers wait for ``oms accounting export``
     "login": "sign",  # or "password" (ValidateUser; the secret is the password)
     "app_id": "",
     "voucher_group": "PRE001",  # 凭证字 记
@@ -78,12 +79,15 @@ class KingdeeCloudGalaxy:
         if unknown:
             raise InvalidSettings("unknown Kingdee settings", unknown=unknown)
         checked = _DEFAULTS | {k: str(v).strip() for k, v in settings.items()}
-        for key in _REQUIRED:
+        if checked["delivery"] not in ("api", "file"):
+            raise InvalidSettings("delivery is api or file", setting="delivery")
+        is_api = checked["delivery"] == "api"
+        for key in _REQUIRED if is_api else ("account_book",):
             if not checked.get(key):
                 raise InvalidSettings(f"Kingdee needs the setting {key}", setting=key)
         if checked["login"] not in ("sign", "password"):
             raise InvalidSettings("login is sign or password", setting="login")
-        if checked["login"] == "sign" and not checked["app_id"]:
+        if is_api and checked["login"] == "sign" and not checked["app_id"]:
             raise InvalidSettings("LoginBySign needs the setting app_id", setting="app_id")
         accounts_from(checked)
         return checked

@@ -36,7 +36,7 @@ log = structlog.get_logger(__name__)
 
 PRODUCTION_URL = "https://api.yonyouup.com"
 _REQUIRED = ("from_account", "app_key")
-_DEFAULTS = {"voucher_type": "记", "enter": "", "ds_sequence": ""}
+_DEFAULTS = {"delivery": "api", "voucher_type": "记", "enter": "", "ds_sequence": ""}
 _EXPIRED = "token已过期"
 
 
@@ -61,7 +61,12 @@ class YonyouU8:
         if unknown:
             raise InvalidSettings("unknown U8 settings", unknown=unknown)
         checked = _DEFAULTS | {k: str(v).strip() for k, v in settings.items()}
-        for key in (*_REQUIRED, "voucher_type"):
+        if checked["delivery"] not in ("api", "file"):
+            raise InvalidSettings("delivery is api or file", setting="delivery")
+        required = (
+            (*_REQUIRED, "voucher_type") if checked["delivery"] == "api" else ("voucher_type",)
+        )
+        for key in required:
             if not checked.get(key):
                 raise InvalidSettings(f"U8 needs the setting {key}", setting=key)
         accounts_from(checked)
