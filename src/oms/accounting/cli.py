@@ -23,6 +23,8 @@ __all__ = ["SECRET_VARIABLE", "TOKEN_VARIABLE", "accounting_app"]
 # The token is read from this variable (or typed at the prompt), never from the command line
 # history: an option value would be visible in ``ps`` and shell history.
 TOKEN_VARIABLE = "QBO_ACCESS_TOKEN"  # noqa: S105 (a variable name, not a secret)
+REFRESH_VARIABLE = "QBO_REFRESH_TOKEN"
+CLIENT_SECRET_VARIABLE = "QBO_CLIENT_SECRET"  # noqa: S105 (a variable name)
 SECRET_VARIABLE = "OMS_ACCOUNTING_SECRET"  # noqa: S105 (Kingdee app secret, U8 app secret)
 _URLS = {
     "quickbooks": quickbooks.PRODUCTION_URL,
@@ -68,6 +70,24 @@ def connect(
     refund_account: Annotated[
         str | None, typer.Option(help="account (DepositToAccountRef) refunds are paid from")
     ] = None,
+    refresh_token: Annotated[
+        str | None,
+        typer.Option(
+            envvar=REFRESH_VARIABLE,
+            show_envvar=True,
+            hidden=True,
+            help="QuickBooks OAuth refresh token (stored sealed; read from the variable)",
+        ),
+    ] = None,
+    client_secret: Annotated[
+        str | None,
+        typer.Option(
+            envvar=CLIENT_SECRET_VARIABLE,
+            show_envvar=True,
+            hidden=True,
+            help="QuickBooks OAuth client secret (stored sealed; read from the variable)",
+        ),
+    ] = None,
     setting: Annotated[
         list[str] | None,
         typer.Option(
@@ -84,6 +104,8 @@ def connect(
         item_ref=item,
         account_ref=refund_account,
         settings=_settings(setting or []),
+        refresh_token=refresh_token,
+        client_secret=client_secret,
     )
     with exit_on_app_error():
         out = service.connect_sink(database(), tenant_id=tenant, given=given)

@@ -52,7 +52,11 @@ def get_document(db: Database, tenant_id: str, document_id: str) -> DocumentOut:
 
 def connection_out(row: AccountingConnection) -> ConnectionOut:
     return project(
-        ConnectionOut, row, has_token=bool(row.token_sealed), settings=row.settings or {}
+        ConnectionOut,
+        row,
+        has_token=bool(row.token_sealed),
+        has_refresh_token=bool(row.refresh_sealed),
+        settings=row.settings or {},
     )
 
 

@@ -20,6 +20,8 @@ class ConnectionIn(BaseModel):
     item_ref: str
     account_ref: str | None = None
     settings: dict[str, str] = {}
+    refresh_token: str | None = None  # QuickBooks: sealed with the client secret
+    client_secret: str | None = None
 
 
 class ConnectionOut(BaseModel):
@@ -31,6 +33,7 @@ class ConnectionOut(BaseModel):
     account_ref: str | None
     settings: dict[str, Any]
     has_token: bool
+    has_refresh_token: bool
     token_expires_at: datetime | None
     created_at: datetime
     updated_at: datetime

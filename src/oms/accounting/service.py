@@ -12,19 +12,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy import select
 
-from oms.accounting.errors import AccountingUnavailable, DocumentNotFound, TokenRequired
+from oms.accounting import tokens
+from oms.accounting.errors import (
+    AccountingUnavailable,
+    DocumentNotFound,
+    InvalidSettings,
+    TokenRequired,
+)
 from oms.accounting.events import AccountingDocumentDue
 from oms.accounting.models import AccountingConnection, AccountingDocument
 from oms.accounting.queries import connection_out, document_out
 from oms.accounting.schemas import ConnectionIn, ConnectionOut, DocumentOut
-from oms.accounting.sinks.base import Booked, OutgoingDocument, Rejected, SinkConnection
+from oms.accounting.sinks.base import (
+    AccountingSink,
+    Booked,
+    OutgoingDocument,
+    Rejected,
+    TokenExpired,
+)
 from oms.accounting.sinks.registry import sink_for
 from oms.accounting.states import DOCUMENT_MACHINE, DocumentKind, DocumentStatus
 from oms.core import audit, outbox
@@ -34,7 +46,6 @@ from oms.core.errors import NotFound
 from oms.core.ids import new_id
 from oms.core.models import Tenant
 from oms.core.repo import get_for_update
-from oms.core.secrets import secret_box
 from oms.core.shapes import project
 from oms.core.uow import Database, UnitOfWork
 from oms.payments.events import PaymentConfirmed
@@ -54,6 +65,8 @@ __all__ = [
 
 log = structlog.get_logger(__name__)
 
+_ACCESS_TOKEN_LIFETIME = timedelta(hours=1)
+
 
 def connect_sink(db: Database, *, tenant_id: str, given: ConnectionIn) -> ConnectionOut:
     """Set (or replace) the tenant's connection to a sink; the token is stored sealed.
@@ -64,9 +77,10 @@ def connect_sink(db: Database, *, tenant_id: str, given: ConnectionIn) -> Connec
     sink = sink_for(given.sink)
     company_id = sink.check_company(given.company_id)
     settings = sink.check_settings(given.settings)
-    if not (given.token or "").strip() and not is_file_delivery(settings):
+    refresh = _sealed_refresh(tenant_id, sink.name, given, settings)
+    if not (given.token or "").strip() and not is_file_delivery(settings) and refresh is None:
         raise TokenRequired("give the access token or app secret", sink=given.sink)
-    sealed = secret_box().seal(given.token or "", context=_token_context(tenant_id, sink.name))
+    sealed = tokens.seal_token(given.token or "", tenant_id=tenant_id, sink=sink.name)
     with db.uow() as uow:
         if uow.session.get(Tenant, tenant_id) is None:
             raise NotFound("no such tenant", tenant_id=tenant_id)
@@ -77,9 +91,28 @@ def connect_sink(db: Database, *, tenant_id: str, given: ConnectionIn) -> Connec
             uow.session.add(row)
         row.company_id, row.base_url, row.token_sealed = company_id, given.base_url, sealed
         row.item_ref, row.account_ref, row.updated_at = given.item_ref, given.account_ref, now
-        row.settings = settings
+        row.settings, row.refresh_sealed = settings, refresh
+        # QuickBooks access tokens live an hour; one given without a token is expired already.
+        is_oauth = refresh is not None
+        lifetime = _ACCESS_TOKEN_LIFETIME if (given.token or "").strip() else timedelta()
+        row.token_expires_at = now + lifetime if is_oauth else None
         uow.commit()
         return connection_out(row)
+
+
+def _sealed_refresh(
+    tenant_id: str, sink: str, given: ConnectionIn, settings: Mapping[str, Any]
+) -> str | None:
+    if not (given.refresh_token or "").strip():
+        return None
+    if not (given.client_secret or "").strip() or not settings.get("client_id"):
+        raise InvalidSettings(
+            "a refresh token needs the OAuth client: --set client_id=… and the client secret",
+            setting="client_id",
+        )
+    return tokens.seal_refresh(
+        given.refresh_token or "", given.client_secret or "", tenant_id=tenant_id, sink=sink
+    )
 
 
 def take_payment(db: Database, event: PaymentConfirmed) -> list[str]:
@@ -212,10 +245,7 @@ def send_document(
         return DocumentStatus.PENDING.value  # it waits for ``oms accounting export``
     sink = sink_for(connection.sink)
     try:
-        opened = _opened(connection)
-        outcome: Booked | Rejected = sink.send(
-            opened, document, timeout=timeout, now=db.clock.now()
-        )
+        outcome: Booked | Rejected = _send(db, sink, connection, document, timeout=timeout)
     except Rejected as refusal:
         outcome = refusal
     except AccountingUnavailable as error:
@@ -230,15 +260,30 @@ def is_file_delivery(settings: Mapping[str, Any] | None) -> bool:
     return (settings or {}).get("delivery") == "file"
 
 
-def _opened(connection: AccountingConnection) -> SinkConnection:
-    token = secret_box().open(
-        connection.token_sealed, context=_token_context(connection.tenant_id, connection.sink)
-    )
-    return project(SinkConnection, connection, token=token, settings=connection.settings or {})
-
-
-def _token_context(tenant_id: str, sink: str) -> str:
-    return f"accounting:{tenant_id}:{sink}:token"
+def _send(
+    db: Database,
+    sink: AccountingSink,
+    row: AccountingConnection,
+    document: OutgoingDocument,
+    *,
+    timeout: float,
+) -> Booked:
+    """Send with a fresh token: refreshed first when expiring, and once more on a 401."""
+    connection, now = tokens.opened(row), db.clock.now()
+    if tokens.is_expiring(row, now):
+        connection = (
+            tokens.refresh_connection(db, row.tenant_id, connection, row.sink, timeout=timeout)
+            or connection
+        )
+    try:
+        return sink.send(connection, document, timeout=timeout, now=now)
+    except TokenExpired:
+        refreshed = tokens.refresh_connection(
+            db, row.tenant_id, connection, row.sink, timeout=timeout
+        )
+        if refreshed is None:
+            raise
+        return sink.send(refreshed, document, timeout=timeout, now=now)
 
 
 def _settle(db: Database, tenant_id: str, document_id: str, outcome: Booked | Rejected) -> str:

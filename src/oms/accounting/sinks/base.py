@@ -19,7 +19,15 @@ from typing import Any, Protocol
 from oms.accounting.states import DocumentKind
 from oms.core.money import CURRENCY_EXPONENTS
 
-__all__ = ["AccountingSink", "Booked", "OutgoingDocument", "Rejected", "SinkConnection", "major"]
+__all__ = [
+    "AccountingSink",
+    "Booked",
+    "OutgoingDocument",
+    "Rejected",
+    "SinkConnection",
+    "TokenExpired",
+    "major",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +40,8 @@ class SinkConnection:
     item_ref: str
     account_ref: str | None
     settings: Mapping[str, Any] = field(default_factory=dict)
+    refresh_token: str | None = field(default=None, repr=False)
+    client_secret: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +72,10 @@ class Rejected(Exception):
         self.message = message
         self.code = code
         self.detail = detail
+
+
+class TokenExpired(Rejected):
+    """The system refused the access token (HTTP 401): refresh it once and send again."""
 
 
 class AccountingSink(Protocol):

@@ -21,7 +21,14 @@ import httpx
 import structlog
 
 from oms.accounting.errors import AccountingUnavailable, InvalidCompany, InvalidSettings
-from oms.accounting.sinks.base import Booked, OutgoingDocument, Rejected, SinkConnection, major
+from oms.accounting.sinks.base import (
+    Booked,
+    OutgoingDocument,
+    Rejected,
+    SinkConnection,
+    TokenExpired,
+    major,
+)
 from oms.accounting.states import DocumentKind
 
 __all__ = ["MINOR_VERSION", "PRODUCTION_URL", "QuickBooksOnline"]
@@ -36,7 +43,8 @@ _ENTITIES = {
 }
 _REALM = re.compile(r"[0-9]{1,32}")
 _DOC_NUMBER_MAX = 21  # QuickBooks's DocNumber limit
-_SETTINGS = ("client_id",)  # the OAuth client whose refresh token the connection holds
+# the OAuth client whose refresh token the connection holds, and its token endpoint
+_SETTINGS = ("client_id", "token_url")
 
 
 class QuickBooksOnline:
@@ -135,7 +143,10 @@ def _answer(response: httpx.Response, entity: str, document_id: str) -> Booked:
             raise AccountingUnavailable("QuickBooks answered something that is not JSON")
         raise Rejected(f"QuickBooks answered HTTP {response.status_code}: {response.text[:300]}")
     if "Fault" in data:
-        raise _fault(data["Fault"], response.status_code)
+        refusal = _fault(data["Fault"], response.status_code)
+        if response.status_code == 401:
+            raise TokenExpired(refusal.message, code=refusal.code, detail=refusal.detail)
+        raise refusal
     created = data.get(entity)
     if response.is_success and isinstance(created, dict) and created.get("Id"):
         log.info("accounting.booked", document_id=document_id, external_id=created["Id"])
