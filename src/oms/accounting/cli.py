@@ -25,7 +25,7 @@ __all__ = ["SECRET_VARIABLE", "TOKEN_VARIABLE", "accounting_app"]
 TOKEN_VARIABLE = "QBO_ACCESS_TOKEN"  # noqa: S105 (a variable name, not a secret)
 REFRESH_VARIABLE = "QBO_REFRESH_TOKEN"
 CLIENT_SECRET_VARIABLE = "QBO_CLIENT_SECRET"  # noqa: S105 (a variable name)
-SECRET_VARIABLE = "OMS_ACCOUNTING_SECRET"  # noqa: S105 (Kingdee app secret, U8 app secret)
+SECRET_VARIABLE = "ERP_APP_SECRET"  # noqa: S105 (Kingdee app secret, U8 app secret)
 _URLS = {
     "quickbooks": quickbooks.PRODUCTION_URL,
     "kingdee": "https://api.kingdee.com/galaxyapi/",

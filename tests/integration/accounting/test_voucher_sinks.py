@@ -38,7 +38,7 @@ U8_SETTINGS = ("from_account=oms_dev", "app_key=opa6fdd4b")
 
 
 def oms(*args: str, secret: str | None = None) -> Any:
-    env = {"OMS_ACCOUNTING_SECRET": secret} if secret is not None else {}
+    env = {"ERP_APP_SECRET": secret} if secret is not None else {}
     return CliRunner().invoke(cli, list(args), env=env)
 
 
