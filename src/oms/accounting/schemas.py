@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-__all__ = ["ConnectionIn", "ConnectionOut", "DocumentOut"]
+__all__ = ["ConnectionIn", "ConnectionOut", "ConnectionState", "DocumentOut"]
 
 
 class ConnectionIn(BaseModel):
@@ -36,6 +36,18 @@ class ConnectionOut(BaseModel):
     has_refresh_token: bool
     token_expires_at: datetime | None
     created_at: datetime
+    updated_at: datetime
+
+
+class ConnectionState(BaseModel):
+    """What the console shows of a connection: ``state`` is configured, file, expiring,
+    expired (no refresh token) or refreshes (expiring, oms refreshes it before the send)."""
+
+    sink: str
+    company_id: str
+    state: str
+    has_refresh_token: bool
+    token_expires_at: datetime | None
     updated_at: datetime
 
 
