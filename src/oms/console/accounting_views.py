@@ -22,8 +22,8 @@ __all__ = ["router"]
 router = APIRouter(prefix="/console", include_in_schema=False)
 AccountingReader = Annotated[SessionUser, Depends(permitted("accounting:read"))]
 AccountingResender = Annotated[SessionUser, Depends(posting_permitted("accounting:resend"))]
-StatusFilter = Annotated[str | None, Query(pattern="^(pending|sent|rejected)$")]
-SinkFilter = Annotated[str | None, Query(pattern="^(quickbooks|kingdee|u8)$")]
+StatusFilter = Annotated[str | None, Query(pattern="^(pending|sent|rejected)?$")]
+SinkFilter = Annotated[str | None, Query(pattern="^(quickbooks|kingdee|u8)?$")]
 PAGE_SIZE = 50
 
 
@@ -39,6 +39,7 @@ def accounting_page(
     confirm: Annotated[str | None, Query(max_length=36)] = None,
 ) -> HTMLResponse:
     """The documents (a page, by status and sink), the sinks' state, a resend to confirm."""
+    status, sink = status or None, sink or None  # the filter form's "all" is empty
     documents = accounting_queries.document_page(
         db, tenant_id=user.tenant_id, status=status, sink=sink, page=PageRequest(PAGE_SIZE, cursor)
     )
@@ -56,7 +57,7 @@ def accounting_page(
         active="accounting",
         notice=notice,
         documents=documents,
-        connections=accounting_queries.connection_statuses(db, user.tenant_id),
+        connections=accounting_queries.connection_states(db, user.tenant_id),
         next_url=next_url("/console/accounting", documents.next_cursor, filters),
         status=status,
         sink=sink,

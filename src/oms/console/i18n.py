@@ -26,6 +26,7 @@ from oms.users.schemas import LOCALES
 __all__ = [
     "ACCOUNTING_DONE_LABELS",
     "ACCOUNTING_KIND_LABELS",
+    "ACCOUNTING_SINK_LABELS",
     "ACCOUNTING_STATE_LABELS",
     "ACCOUNTING_STATUS_LABELS",
     "CHANNEL_LABELS",
@@ -171,6 +172,7 @@ ACCOUNTING_STATUS_LABELS = labels("accounting_status")
 ACCOUNTING_KIND_LABELS = labels("accounting_kind")
 ACCOUNTING_STATE_LABELS = labels("accounting_state")
 ACCOUNTING_DONE_LABELS = labels("accounting_done")
+ACCOUNTING_SINK_LABELS = labels("accounting_sink")
 # What a person reads for an error code; unknown codes fall back to the generic message ("").
 ERROR_MESSAGES = labels("error")
 
