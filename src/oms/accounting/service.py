@@ -65,8 +65,6 @@ __all__ = [
 
 log = structlog.get_logger(__name__)
 
-_ACCESS_TOKEN_LIFETIME = timedelta(hours=1)
-
 
 def connect_sink(db: Database, *, tenant_id: str, given: ConnectionIn) -> ConnectionOut:
     """Set (or replace) the tenant's connection to a sink; the token is stored sealed.
@@ -93,9 +91,10 @@ def connect_sink(db: Database, *, tenant_id: str, given: ConnectionIn) -> Connec
         row.item_ref, row.account_ref, row.updated_at = given.item_ref, given.account_ref, now
         row.settings, row.refresh_sealed = settings, refresh
         # QuickBooks access tokens live an hour; one given without a token is expired already.
-        is_oauth = refresh is not None
-        lifetime = _ACCESS_TOKEN_LIFETIME if (given.token or "").strip() else timedelta()
-        row.token_expires_at = now + lifetime if is_oauth else None
+        lifetime = sink.token_lifetime
+        if lifetime is not None and not (given.token or "").strip():
+            lifetime = timedelta()
+        row.token_expires_at = now + lifetime if lifetime is not None else None
         uow.commit()
         return connection_out(row)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -79,9 +79,11 @@ class TokenExpired(Rejected):
 
 
 class AccountingSink(Protocol):
-    """An accounting system oms sends documents to."""
+    """An accounting system oms sends documents to; ``token_lifetime`` is how long the
+    connection's access token lives (None: the secret does not expire, the sink logs in)."""
 
     name: str
+    token_lifetime: timedelta | None
 
     def check_company(self, company_id: str | None) -> str:
         """The company id, normalised. Raises: ERR_ACCOUNTING_INVALID_COMPANY."""

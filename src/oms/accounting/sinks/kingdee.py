@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -62,6 +62,7 @@ class KingdeeCloudGalaxy:
     """The Kingdee Cloud Galaxy sink."""
 
     name = "kingdee"
+    token_lifetime: timedelta | None = None
 
     def check_company(self, company_id: str | None) -> str:
         """The data centre (账套) id. Raises: ERR_ACCOUNTING_INVALID_COMPANY."""

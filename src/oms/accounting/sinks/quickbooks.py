@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -51,6 +51,7 @@ class QuickBooksOnline:
     """The QuickBooks Online sink."""
 
     name = "quickbooks"
+    token_lifetime: timedelta | None = timedelta(hours=1)
 
     def check_company(self, company_id: str | None) -> str:
         """The realm id (digits). Raises: ERR_ACCOUNTING_INVALID_COMPANY."""

@@ -14,7 +14,7 @@ the document id as its external number (``voucher_making_system: "CDM"``, ``rese
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -44,6 +44,7 @@ class YonyouU8:
     """The Yonyou U8 OpenAPI sink."""
 
     name = "u8"
+    token_lifetime: timedelta | None = None
 
     def check_company(self, company_id: str | None) -> str:
         """The provider account (``to_account``). Raises: ERR_ACCOUNTING_INVALID_COMPANY."""
