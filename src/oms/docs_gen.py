@@ -86,6 +86,8 @@ PERMISSION_NOTES: dict[str, str] = {
     "refunds:receive": "receive returned goods",
     "refunds:configure": "refund routing, groups, auto-refund settings",
     "vouchers:read": "verify and export the voucher chain",
+    "accounting:read": "the accounting page: documents sent, the sinks' state",
+    "accounting:resend": "resend a rejected accounting document (under its own id)",
     "risk:read": "read orders' risk assessments and the risk queue",
     "risk:review": "release or cancel an order held for risk",
     "risk:configure": "write risk rules, dry-run them, import blacklists",

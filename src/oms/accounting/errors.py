@@ -9,6 +9,7 @@ __all__ = [
     "AccountingUnavailable",
     "DocumentNotFound",
     "InvalidCompany",
+    "InvalidSettings",
     "TokenRequired",
     "UnknownSink",
 ]
@@ -18,6 +19,12 @@ class InvalidCompany(AppError):
     code = "ERR_ACCOUNTING_INVALID_COMPANY"
     http_status = 422
     title = "The accounting company id (QuickBooks realm id) is missing or malformed"
+
+
+class InvalidSettings(AppError):
+    code = "ERR_ACCOUNTING_INVALID_SETTINGS"
+    http_status = 422
+    title = "An accounting connection setting is missing, unknown or malformed"
 
 
 class TokenRequired(AppError):

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Date, ForeignKeyConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oms.core.db import Base, TenantKeyed, UTCDateTime
+from oms.core.db import Base, JSONType, TenantKeyed, UTCDateTime
 
 __all__ = ["AccountingConnection", "AccountingDocument"]
 
 
 class AccountingConnection(Base):
-    """One accounting system of a tenant (``sink``: ``quickbooks``), with its sealed token.
+    """One accounting system of a tenant (``quickbooks``, ``kingdee``, ``u8``), its sealed secret.
 
-    ``company_id`` is the system's company (QuickBooks's realm id); ``item_ref`` the item the
-    receipt line books sales to; ``account_ref`` the account a refund is paid from.
+    ``company_id`` is the system's company (QuickBooks's realm id, Kingdee's data centre, U8's
+    ``to_account``); ``item_ref`` the item the receipt line books sales to; ``account_ref`` the
+    account a refund is paid from; ``settings`` the sink's other, non-secret settings (voucher
+    account codes, the login user); ``refresh_sealed`` QuickBooks's rotating refresh token (and
+    OAuth client secret), sealed like the token, which expires at ``token_expires_at``.
     """
 
     __tablename__ = "accounting_connections"
@@ -29,6 +33,9 @@ class AccountingConnection(Base):
     token_sealed: Mapped[str] = mapped_column(Text)
     item_ref: Mapped[str] = mapped_column(String(64))
     account_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    settings: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    refresh_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel
 
-__all__ = ["ConnectionIn", "ConnectionOut", "DocumentOut"]
+__all__ = ["ConnectionIn", "ConnectionOut", "ConnectionState", "DocumentOut"]
 
 
 class ConnectionIn(BaseModel):
@@ -18,6 +19,9 @@ class ConnectionIn(BaseModel):
     base_url: str
     item_ref: str
     account_ref: str | None = None
+    settings: dict[str, str] = {}
+    refresh_token: str | None = None  # QuickBooks: sealed with the client secret
+    client_secret: str | None = None
 
 
 class ConnectionOut(BaseModel):
@@ -27,8 +31,23 @@ class ConnectionOut(BaseModel):
     base_url: str
     item_ref: str
     account_ref: str | None
+    settings: dict[str, Any]
     has_token: bool
+    has_refresh_token: bool
+    token_expires_at: datetime | None
     created_at: datetime
+    updated_at: datetime
+
+
+class ConnectionState(BaseModel):
+    """What the console shows of a connection: ``state`` is configured, file, expiring,
+    expired (no refresh token) or refreshes (expiring, oms refreshes it before the send)."""
+
+    sink: str
+    company_id: str
+    state: str
+    has_refresh_token: bool
+    token_expires_at: datetime | None
     updated_at: datetime
 
 

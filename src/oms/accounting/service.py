@@ -10,19 +10,33 @@ that carries the system's message.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy import select
 
-from oms.accounting.errors import AccountingUnavailable, DocumentNotFound, TokenRequired
+from oms.accounting import tokens
+from oms.accounting.errors import (
+    AccountingUnavailable,
+    DocumentNotFound,
+    InvalidSettings,
+    TokenRequired,
+)
 from oms.accounting.events import AccountingDocumentDue
 from oms.accounting.models import AccountingConnection, AccountingDocument
 from oms.accounting.queries import connection_out, document_out
 from oms.accounting.schemas import ConnectionIn, ConnectionOut, DocumentOut
-from oms.accounting.sinks.base import Booked, OutgoingDocument, Rejected, SinkConnection
+from oms.accounting.sinks.base import (
+    AccountingSink,
+    Booked,
+    OutgoingDocument,
+    Rejected,
+    TokenExpired,
+)
 from oms.accounting.sinks.registry import sink_for
 from oms.accounting.states import DOCUMENT_MACHINE, DocumentKind, DocumentStatus
 from oms.core import audit, outbox
@@ -32,7 +46,6 @@ from oms.core.errors import NotFound
 from oms.core.ids import new_id
 from oms.core.models import Tenant
 from oms.core.repo import get_for_update
-from oms.core.secrets import secret_box
 from oms.core.shapes import project
 from oms.core.uow import Database, UnitOfWork
 from oms.payments.events import PaymentConfirmed
@@ -42,6 +55,8 @@ from oms.tickets.states import TicketKind
 
 __all__ = [
     "connect_sink",
+    "is_file_delivery",
+    "move_document",
     "resend_document",
     "send_document",
     "take_payment",
@@ -55,13 +70,15 @@ def connect_sink(db: Database, *, tenant_id: str, given: ConnectionIn) -> Connec
     """Set (or replace) the tenant's connection to a sink; the token is stored sealed.
 
     Raises: ERR_ACCOUNTING_UNKNOWN_SINK, ERR_ACCOUNTING_INVALID_COMPANY,
-    ERR_ACCOUNTING_TOKEN_REQUIRED, ERR_NOT_FOUND (no such tenant).
+    ERR_ACCOUNTING_INVALID_SETTINGS, ERR_ACCOUNTING_TOKEN_REQUIRED, ERR_NOT_FOUND (no tenant).
     """
     sink = sink_for(given.sink)
     company_id = sink.check_company(given.company_id)
-    if not (given.token or "").strip():
-        raise TokenRequired("give the OAuth 2.0 access token", sink=given.sink)
-    sealed = secret_box().seal(given.token or "", context=_token_context(tenant_id, sink.name))
+    settings = sink.check_settings(given.settings)
+    refresh = _sealed_refresh(tenant_id, sink.name, given, settings)
+    if not (given.token or "").strip() and not is_file_delivery(settings) and refresh is None:
+        raise TokenRequired("give the access token or app secret", sink=given.sink)
+    sealed = tokens.seal_token(given.token or "", tenant_id=tenant_id, sink=sink.name)
     with db.uow() as uow:
         if uow.session.get(Tenant, tenant_id) is None:
             raise NotFound("no such tenant", tenant_id=tenant_id)
@@ -72,8 +89,29 @@ def connect_sink(db: Database, *, tenant_id: str, given: ConnectionIn) -> Connec
             uow.session.add(row)
         row.company_id, row.base_url, row.token_sealed = company_id, given.base_url, sealed
         row.item_ref, row.account_ref, row.updated_at = given.item_ref, given.account_ref, now
+        row.settings, row.refresh_sealed = settings, refresh
+        # QuickBooks access tokens live an hour; one given without a token is expired already.
+        lifetime = sink.token_lifetime
+        if lifetime is not None and not (given.token or "").strip():
+            lifetime = timedelta()
+        row.token_expires_at = now + lifetime if lifetime is not None else None
         uow.commit()
         return connection_out(row)
+
+
+def _sealed_refresh(
+    tenant_id: str, sink: str, given: ConnectionIn, settings: Mapping[str, Any]
+) -> str | None:
+    if not (given.refresh_token or "").strip():
+        return None
+    if not (given.client_secret or "").strip() or not settings.get("client_id"):
+        raise InvalidSettings(
+            "a refresh token needs the OAuth client: --set client_id=… and the client secret",
+            setting="client_id",
+        )
+    return tokens.seal_refresh(
+        given.refresh_token or "", given.client_secret or "", tenant_id=tenant_id, sink=sink
+    )
 
 
 def take_payment(db: Database, event: PaymentConfirmed) -> list[str]:
@@ -202,9 +240,11 @@ def send_document(
         document = project(OutgoingDocument, row, kind=DocumentKind(row.kind))
     if connection is None:
         return _settle(db, tenant_id, document_id, Rejected(f"no {row.sink} connection any more"))
+    if is_file_delivery(connection.settings):
+        return DocumentStatus.PENDING.value  # it waits for ``oms accounting export``
     sink = sink_for(connection.sink)
     try:
-        outcome: Booked | Rejected = sink.send(_opened(connection), document, timeout=timeout)
+        outcome: Booked | Rejected = _send(db, sink, connection, document, timeout=timeout)
     except Rejected as refusal:
         outcome = refusal
     except AccountingUnavailable as error:
@@ -214,15 +254,35 @@ def send_document(
     return _settle(db, tenant_id, document_id, outcome)
 
 
-def _opened(connection: AccountingConnection) -> SinkConnection:
-    token = secret_box().open(
-        connection.token_sealed, context=_token_context(connection.tenant_id, connection.sink)
-    )
-    return project(SinkConnection, connection, token=token)
+def is_file_delivery(settings: Mapping[str, Any] | None) -> bool:
+    """Whether the connection's vouchers go out as import files, not over the API."""
+    return (settings or {}).get("delivery") == "file"
 
 
-def _token_context(tenant_id: str, sink: str) -> str:
-    return f"accounting:{tenant_id}:{sink}:token"
+def _send(
+    db: Database,
+    sink: AccountingSink,
+    row: AccountingConnection,
+    document: OutgoingDocument,
+    *,
+    timeout: float,
+) -> Booked:
+    """Send with a fresh token: refreshed first when expiring, and once more on a 401."""
+    connection, now = tokens.opened(row), db.clock.now()
+    if tokens.is_expiring(row, now):
+        connection = (
+            tokens.refresh_connection(db, row.tenant_id, connection, row.sink, timeout=timeout)
+            or connection
+        )
+    try:
+        return sink.send(connection, document, timeout=timeout, now=now)
+    except TokenExpired:
+        refreshed = tokens.refresh_connection(
+            db, row.tenant_id, connection, row.sink, timeout=timeout
+        )
+        if refreshed is None:
+            raise
+        return sink.send(refreshed, document, timeout=timeout, now=now)
 
 
 def _settle(db: Database, tenant_id: str, document_id: str, outcome: Booked | Rejected) -> str:
@@ -234,11 +294,11 @@ def _settle(db: Database, tenant_id: str, document_id: str, outcome: Booked | Re
         row.attempts += 1
         if isinstance(outcome, Booked):
             row.external_id, row.last_error = outcome.external_id, None
-            _move(uow, row, DocumentStatus.SENT, reason=None, now=now)
+            move_document(uow, row, DocumentStatus.SENT, reason=None, now=now)
         else:
             row.last_error = outcome.message[:4000]
             row.ticket_id = _ticket(uow, row, outcome, now=now)
-            _move(uow, row, DocumentStatus.REJECTED, reason=outcome.message, now=now)
+            move_document(uow, row, DocumentStatus.REJECTED, reason=outcome.message, now=now)
         status = row.status
         uow.commit()
     log.info("accounting.settled", document_id=document_id, status=status)
@@ -269,7 +329,7 @@ def _ticket(uow: UnitOfWork, row: AccountingDocument, refusal: Rejected, *, now:
     )
 
 
-def _move(
+def move_document(
     uow: UnitOfWork,
     row: AccountingDocument,
     to: DocumentStatus,
@@ -304,7 +364,7 @@ def resend_document(db: Database, actor: Actor, *, document_id: str) -> Document
         row = get_for_update(uow, AccountingDocument, actor.tenant_id, document_id, missing=missing)
         now = uow.clock.now()
         if row.status != DocumentStatus.PENDING:
-            _move(uow, row, DocumentStatus.PENDING, reason="resent", now=now, actor=actor)
+            move_document(uow, row, DocumentStatus.PENDING, reason="resent", now=now, actor=actor)
         due = AccountingDocumentDue(tenant_id=actor.tenant_id, document_id=document_id)
         outbox.add(uow, due, now=now)
         uow.commit()

@@ -24,6 +24,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from oms.users.schemas import LOCALES
 
 __all__ = [
+    "ACCOUNTING_DONE_LABELS",
+    "ACCOUNTING_KIND_LABELS",
+    "ACCOUNTING_SINK_LABELS",
+    "ACCOUNTING_STATE_LABELS",
+    "ACCOUNTING_STATUS_LABELS",
     "BUYER_EVENT_LABELS",
     "BUYER_SOURCE_LABELS",
     "BUYER_STEP_LABELS",
@@ -186,6 +191,11 @@ TICKET_COMMENT_LABELS = labels("ticket_comment")
 REFERENCE_FIELD_LABELS = labels("reference_field")
 DIFFERENCE_LABELS = labels("difference")
 VOUCHER_PROBLEM_LABELS = labels("voucher_problem")
+ACCOUNTING_STATUS_LABELS = labels("accounting_status")
+ACCOUNTING_KIND_LABELS = labels("accounting_kind")
+ACCOUNTING_STATE_LABELS = labels("accounting_state")
+ACCOUNTING_DONE_LABELS = labels("accounting_done")
+ACCOUNTING_SINK_LABELS = labels("accounting_sink")
 # What a person reads for an error code; unknown codes fall back to the generic message ("").
 ERROR_MESSAGES = labels("error")
 

@@ -44,6 +44,7 @@ NAVIGATION = (
     ),
     NavItem("finance", "/console/finance", N_("Bank statements"), "finance:read"),
     NavItem("vouchers", "/console/vouchers", N_("Vouchers"), "vouchers:read"),
+    NavItem("accounting", "/console/accounting", N_("Accounting"), "accounting:read"),
     NavItem("jobs", "/console/jobs", N_("Jobs"), "jobs:read"),
     NavItem("webhooks", "/console/webhooks", N_("Webhooks"), "channels:health"),
     NavItem("api_keys", "/console/api-keys", N_("API keys"), "keys:manage"),

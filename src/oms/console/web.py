@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from oms.console import (
     access_views,
+    accounting_views,
     admin_views,
     finance_views,
     fulfilment_report_views,
@@ -159,6 +160,7 @@ def install(app: FastAPI) -> None:
         notification_views.router,
         finance_views.router,
         voucher_views.router,
+        accounting_views.router,
         webhook_views.router,
         access_views.router,
         admin_views.router,

@@ -143,6 +143,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     "refunds:receive": frozenset({Role.ADMIN, Role.OPS, Role.WAREHOUSE}),
     "refunds:configure": frozenset({Role.ADMIN}),
     "vouchers:read": frozenset({Role.ADMIN, Role.FINANCE}),
+    # The console accounting page: documents sent to QuickBooks/Kingdee/U8, resends.
+    "accounting:read": frozenset({Role.ADMIN, Role.FINANCE}),
+    "accounting:resend": frozenset({Role.ADMIN, Role.FINANCE}),
     "risk:read": frozenset({Role.ADMIN, Role.OPS, Role.SERVICE}),
     "risk:review": frozenset({Role.ADMIN, Role.OPS, Role.SERVICE}),
     "risk:configure": frozenset({Role.ADMIN, Role.OPS}),

@@ -75,6 +75,7 @@ def test_navigation_shows_each_role_only_the_pages_it_may_open() -> None:
         *refunds,
         "finance",
         "vouchers",
+        "accounting",
     ]
     assert [n.key for n in navigation("integration")] == ["orders", "stock", "refunds"]
     assert navigation("nobody") == []

@@ -10,15 +10,24 @@ work (5xx, timeouts), which the job runner does. Sinks are only called from jobs
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from oms.accounting.states import DocumentKind
 from oms.core.money import CURRENCY_EXPONENTS
 
-__all__ = ["AccountingSink", "Booked", "OutgoingDocument", "Rejected", "SinkConnection", "major"]
+__all__ = [
+    "AccountingSink",
+    "Booked",
+    "OutgoingDocument",
+    "Rejected",
+    "SinkConnection",
+    "TokenExpired",
+    "major",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +39,9 @@ class SinkConnection:
     token: str = field(repr=False)
     item_ref: str
     account_ref: str | None
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    refresh_token: str | None = field(default=None, repr=False)
+    client_secret: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,17 +74,35 @@ class Rejected(Exception):
         self.detail = detail
 
 
+class TokenExpired(Rejected):
+    """The system refused the access token (HTTP 401): refresh it once and send again."""
+
+
 class AccountingSink(Protocol):
-    """An accounting system oms sends documents to."""
+    """An accounting system oms sends documents to; ``token_lifetime`` is how long the
+    connection's access token lives (None: the secret does not expire, the sink logs in)."""
 
     name: str
+    token_lifetime: timedelta | None
 
     def check_company(self, company_id: str | None) -> str:
         """The company id, normalised. Raises: ERR_ACCOUNTING_INVALID_COMPANY."""
         ...
 
+    def check_settings(self, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """The sink's settings, checked and with defaults.
+
+        Raises: ERR_ACCOUNTING_INVALID_SETTINGS.
+        """
+        ...
+
     def send(
-        self, connection: SinkConnection, document: OutgoingDocument, *, timeout: float
+        self,
+        connection: SinkConnection,
+        document: OutgoingDocument,
+        *,
+        timeout: float,
+        now: datetime,
     ) -> Booked:
         """Create the document once. Raises: Rejected, ERR_ACCOUNTING_UNAVAILABLE."""
         ...

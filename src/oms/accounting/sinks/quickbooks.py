@@ -12,14 +12,23 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import structlog
 
-from oms.accounting.errors import AccountingUnavailable, InvalidCompany
-from oms.accounting.sinks.base import Booked, OutgoingDocument, Rejected, SinkConnection, major
+from oms.accounting.errors import AccountingUnavailable, InvalidCompany, InvalidSettings
+from oms.accounting.sinks.base import (
+    Booked,
+    OutgoingDocument,
+    Rejected,
+    SinkConnection,
+    TokenExpired,
+    major,
+)
 from oms.accounting.states import DocumentKind
 
 __all__ = ["MINOR_VERSION", "PRODUCTION_URL", "QuickBooksOnline"]
@@ -34,12 +43,15 @@ _ENTITIES = {
 }
 _REALM = re.compile(r"[0-9]{1,32}")
 _DOC_NUMBER_MAX = 21  # QuickBooks's DocNumber limit
+# the OAuth client whose refresh token the connection holds, and its token endpoint
+_SETTINGS = ("client_id", "token_url")
 
 
 class QuickBooksOnline:
     """The QuickBooks Online sink."""
 
     name = "quickbooks"
+    token_lifetime: timedelta | None = timedelta(hours=1)
 
     def check_company(self, company_id: str | None) -> str:
         """The realm id (digits). Raises: ERR_ACCOUNTING_INVALID_COMPANY."""
@@ -48,8 +60,23 @@ class QuickBooksOnline:
             raise InvalidCompany("a QuickBooks realm id is a string of digits", realm=realm)
         return realm
 
+    def check_settings(self, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """QuickBooks takes no settings beyond the connection's.
+
+        Raises: ERR_ACCOUNTING_INVALID_SETTINGS.
+        """
+        unknown = sorted(set(settings) - set(_SETTINGS))
+        if unknown:
+            raise InvalidSettings("unknown QuickBooks settings", unknown=unknown)
+        return {k: str(v).strip() for k, v in settings.items()}
+
     def send(
-        self, connection: SinkConnection, document: OutgoingDocument, *, timeout: float
+        self,
+        connection: SinkConnection,
+        document: OutgoingDocument,
+        *,
+        timeout: float,
+        now: datetime | None = None,
     ) -> Booked:
         """Create the receipt once. Raises: Rejected, ERR_ACCOUNTING_UNAVAILABLE."""
         path, entity = _ENTITIES[document.kind]
@@ -117,7 +144,10 @@ def _answer(response: httpx.Response, entity: str, document_id: str) -> Booked:
             raise AccountingUnavailable("QuickBooks answered something that is not JSON")
         raise Rejected(f"QuickBooks answered HTTP {response.status_code}: {response.text[:300]}")
     if "Fault" in data:
-        raise _fault(data["Fault"], response.status_code)
+        refusal = _fault(data["Fault"], response.status_code)
+        if response.status_code == 401:
+            raise TokenExpired(refusal.message, code=refusal.code, detail=refusal.detail)
+        raise refusal
     created = data.get(entity)
     if response.is_success and isinstance(created, dict) and created.get("Id"):
         log.info("accounting.booked", document_id=document_id, external_id=created["Id"])

@@ -6,12 +6,16 @@ from typing import Literal
 
 from oms.accounting.errors import UnknownSink
 from oms.accounting.sinks.base import AccountingSink
+from oms.accounting.sinks.kingdee import KingdeeCloudGalaxy
 from oms.accounting.sinks.quickbooks import QuickBooksOnline
+from oms.accounting.sinks.u8 import YonyouU8
 
 __all__ = ["SinkName", "sink_for", "sink_names"]
 
-SinkName = Literal["quickbooks"]
-_SINKS: dict[str, AccountingSink] = {sink.name: sink for sink in (QuickBooksOnline(),)}
+SinkName = Literal["quickbooks", "kingdee", "u8"]
+_SINKS: dict[str, AccountingSink] = {
+    sink.name: sink for sink in (QuickBooksOnline(), KingdeeCloudGalaxy(), YonyouU8())
+}
 
 
 def sink_for(name: str) -> AccountingSink:
