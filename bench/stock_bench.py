@@ -185,6 +185,8 @@ def postgres_backend(server_url: str) -> Iterator[Backend]:
     engine = make_engine(url)
     try:
         with engine.begin() as conn:
+            # bi (the BI views, migration 0029) lives beside public and is rebuilt with it.
+            conn.execute(text("DROP SCHEMA IF EXISTS bi CASCADE"))
             conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
         upgrade(engine)
