@@ -1,12 +1,12 @@
 """Change feeds: a domain's rows as a BI tool reads them, in change order, a batch at a time.
 
 A domain that offers its rows to the outside (BI exports, analysts) declares a :class:`Feed`
-beside its tables: the columns it publishes (no secrets, no personal contact data), the
-statement that selects them for one tenant, the expression that says when a row last changed
-and the expression that dates it for partitioning. :func:`iter_feed` reads a feed from a change
-instant on, in keyset batches over (changed, key…) on the list reader (the read replica when one
-is configured), one short session per batch, so an export of any size holds one batch in memory
-and no transaction stays open while the consumer writes.
+beside its tables: the columns it publishes (no secrets, no personal contact data), each with
+the expression it is read from, how its rows are scoped to one tenant, the expression that
+says when a row last changed and the one that dates it for partitioning. :func:`iter_feed`
+reads a feed from a change instant on, in keyset batches over (changed, key…) on the list
+reader (the read replica when one is configured), one short session per batch, so an export
+of any size holds one batch in memory and no transaction stays open while the consumer writes.
 
 A feed is an upsert stream: a row appears again whenever it changes, and the consumer keeps the
 newest copy per key. An incremental read starts ``overlap`` before the watermark the previous
@@ -16,55 +16,87 @@ the rows that overlap are simply read twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.orm import QueryableAttribute
 
 from oms.core.paging import PageRequest, fetch_page
 from oms.core.uow import Database
 
-__all__ = ["Feed", "FeedColumn", "FeedRead", "iter_feed", "local_date"]
+__all__ = ["AtRead", "Feed", "FeedColumn", "FeedRead", "iter_feed", "local_date"]
 
 ColumnKind = Literal["text", "int", "bool", "time", "date"]
 RowValues = tuple[Any, ...]
 
 
 @dataclass(frozen=True, slots=True)
+class AtRead:
+    """A column whose value depends on the read's instant (``build(now)``).
+
+    A domain's reads may apply a rule of time: an unpaid order past its deadline reads as
+    cancelled at the deadline, so its feed must read it the same way.
+    """
+
+    build: Callable[[datetime], ColumnElement[Any]]
+
+
+Source = ColumnElement[Any] | QueryableAttribute[Any] | AtRead
+
+
+@dataclass(frozen=True, slots=True)
 class FeedColumn:
-    """One published column: its name and the kind the file writers type it as."""
+    """One published column: its name, the kind the file writers type it as, and its source."""
 
     name: str
     kind: ColumnKind
+    source: Source
+
+    def expression(self, now: datetime) -> ColumnElement[Any]:
+        if isinstance(self.source, AtRead):
+            return self.source.build(now)
+        return self.source.label(self.name)
 
 
 @dataclass(frozen=True, slots=True)
 class Feed:
-    """What a domain publishes of one kind of row.
+    """What a domain publishes of one kind of row: one declaration, read by ``iter_feed``.
 
-    ``select(tenant_id, now)`` selects the raw values for ``shape`` (in its order),
-    tenant-scoped, without ORDER BY or LIMIT; ``shape`` turns them into the published columns'
-    values (for values the database cannot portably compute, such as a field of a JSON
-    address). ``changed(now)`` is when the row last changed (the feed's order and its
-    watermark); both take the read's instant because a domain's reads may apply a rule of time
-    (an unpaid order past its deadline reads as cancelled at the deadline). ``keys`` make the
-    order total, and ``dated`` is the partition date's instant.
+    ``scope(stmt, tenant_id)`` adds the joins and the tenant condition to the selected
+    columns; ``changed`` is when the row last changed (the feed's order and its watermark),
+    ``keys`` make the order total, and ``dated`` is the partition date's instant.
     """
 
     name: str
     description: str
     columns: tuple[FeedColumn, ...]
-    select: Callable[[str, datetime], Select[Any]]
-    changed: Callable[[datetime], ColumnElement[datetime]]
-    keys: tuple[ColumnElement[Any], ...]
-    dated: ColumnElement[datetime]
-    shape: Callable[[Sequence[Any]], RowValues]
+    scope: Callable[[Select[Any], str], Select[Any]]
+    changed: Source
+    keys: tuple[ColumnElement[Any] | QueryableAttribute[Any], ...]
+    dated: ColumnElement[datetime] | QueryableAttribute[datetime]
 
     @property
     def column_names(self) -> list[str]:
         return [column.name for column in self.columns]
+
+    def statement(self, tenant_id: str, now: datetime) -> Select[Any]:
+        selected: list[Any] = [column.expression(now) for column in self.columns]
+        return self.scope(select(*selected), tenant_id)
+
+    def changed_at(self, now: datetime) -> ColumnElement[Any]:
+        if isinstance(self.changed, AtRead):
+            return self.changed.build(now)
+        return _expression(self.changed)
+
+    def key_columns(self) -> list[ColumnElement[Any]]:
+        return [_expression(key) for key in self.keys]
+
+
+def _expression(source: ColumnElement[Any] | QueryableAttribute[Any]) -> ColumnElement[Any]:
+    return source.expression if isinstance(source, QueryableAttribute) else source
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,12 +117,12 @@ def iter_feed(
 ) -> Iterator[tuple[RowValues, datetime]]:
     """Each row of ``read`` as (published values, partition instant), oldest change first."""
     feed = read.feed
-    changed = feed.changed(read.until)
-    stmt = feed.select(read.tenant_id, read.until).add_columns(feed.dated)
+    changed = feed.changed_at(read.until)
+    stmt = feed.statement(read.tenant_id, read.until).add_columns(feed.dated)
     stmt = stmt.where(changed < read.until)
     if read.since is not None:
         stmt = stmt.where(changed >= read.since - overlap)
-    keys = [changed, *feed.keys]
+    keys = [changed, *feed.key_columns()]
     cursor: str | None = None
     scope = f"feed:{feed.name}"
     width = len(stmt.selected_columns) - 1
@@ -98,7 +130,7 @@ def iter_feed(
         with db.list_reader() as session:
             page = fetch_page(session, stmt, keys, PageRequest(batch, cursor), scope=scope)
         for row in page.rows:
-            yield feed.shape(row[:width]), row[width]
+            yield tuple(row[:width]), row[width]
         if page.next_cursor is None:
             return
         cursor = page.next_cursor

@@ -7,118 +7,74 @@ street address, IP and device, which stay behind the API's permissions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, case
 
-from oms.core.feeds import Feed, FeedColumn, RowValues
+from oms.core.feeds import AtRead, Feed, FeedColumn
 from oms.orders.models import Order, OrderLine
-from oms.orders.queries import _effective_status, _effective_updated
+from oms.orders.queries import _effective_status, _effective_updated, _overdue
 
 __all__ = ["ORDER_FEEDS"]
 
-_ORDER_COLUMNS = (
-    FeedColumn("order_id", "text"),
-    FeedColumn("order_no", "text"),
-    FeedColumn("channel", "text"),
-    FeedColumn("external_id", "text"),
-    FeedColumn("status", "text"),
-    FeedColumn("currency", "text"),
-    FeedColumn("subtotal", "int"),
-    FeedColumn("shipping_fee", "int"),
-    FeedColumn("discount", "int"),
-    FeedColumn("total", "int"),
-    FeedColumn("buyer_id", "text"),
-    FeedColumn("province", "text"),
-    FeedColumn("city", "text"),
-    FeedColumn("stock_shortage", "bool"),
-    FeedColumn("placed_at", "time"),
-    FeedColumn("paid_at", "time"),
-    FeedColumn("shipped_at", "time"),
-    FeedColumn("delivered_at", "time"),
-    FeedColumn("completed_at", "time"),
-    FeedColumn("cancelled_at", "time"),
-    FeedColumn("closed_at", "time"),
-    FeedColumn("updated_at", "time"),
-)
 
-
-def _select_orders(tenant_id: str, now: datetime) -> Select[Any]:
-    columns: list[Any] = [
-        Order.id,
-        Order.order_no,
-        Order.channel,
-        Order.external_id,
-        _effective_status(now),
-        Order.currency,
-        Order.subtotal,
-        Order.shipping_fee,
-        Order.discount,
-        Order.total,
-        Order.buyer_id,
-        Order.shipping_address,
-        Order.stock_shortage,
-        Order.placed_at,
-        Order.paid_at,
-        Order.shipped_at,
-        Order.delivered_at,
-        Order.completed_at,
-        Order.cancelled_at,
-        Order.closed_at,
-        _effective_updated(now),
-    ]
-    return select(*columns).where(Order.tenant_id == tenant_id)
-
-
-def _shape_order(row: Sequence[Any]) -> RowValues:
-    values = list(row)
-    address = values[11] if isinstance(values[11], dict) else {}
-    values[11:12] = [_text(address.get("province")), _text(address.get("city"))]
+def _cancelled_at(now: datetime) -> ColumnElement[Any]:
     # An order overdue for payment reads as cancelled at its deadline (as the API shows it).
-    if values[4] == "cancelled" and values[19] is None:
-        values[19] = values[21]
-    return tuple(values)
+    return case((_overdue(now), Order.payment_due_at), else_=Order.cancelled_at)
 
 
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+_STATUS = AtRead(lambda now: _effective_status(now).label("status"))
+_UPDATED = AtRead(lambda now: _effective_updated(now).label("updated_at"))
 
+_ORDER_COLUMNS = (
+    FeedColumn("order_id", "text", Order.id),
+    FeedColumn("order_no", "text", Order.order_no),
+    FeedColumn("channel", "text", Order.channel),
+    FeedColumn("external_id", "text", Order.external_id),
+    FeedColumn("status", "text", _STATUS),
+    FeedColumn("currency", "text", Order.currency),
+    FeedColumn("subtotal", "int", Order.subtotal),
+    FeedColumn("shipping_fee", "int", Order.shipping_fee),
+    FeedColumn("discount", "int", Order.discount),
+    FeedColumn("total", "int", Order.total),
+    FeedColumn("buyer_id", "text", Order.buyer_id),
+    FeedColumn("province", "text", Order.shipping_address["province"].as_string()),
+    FeedColumn("city", "text", Order.shipping_address["city"].as_string()),
+    FeedColumn("stock_shortage", "bool", Order.stock_shortage),
+    FeedColumn("placed_at", "time", Order.placed_at),
+    FeedColumn("paid_at", "time", Order.paid_at),
+    FeedColumn("shipped_at", "time", Order.shipped_at),
+    FeedColumn("delivered_at", "time", Order.delivered_at),
+    FeedColumn("completed_at", "time", Order.completed_at),
+    FeedColumn("cancelled_at", "time", AtRead(lambda now: _cancelled_at(now).label("c"))),
+    FeedColumn("closed_at", "time", Order.closed_at),
+    FeedColumn("updated_at", "time", _UPDATED),
+)
 
 _LINE_COLUMNS = (
-    FeedColumn("order_id", "text"),
-    FeedColumn("line_no", "int"),
-    FeedColumn("order_no", "text"),
-    FeedColumn("channel", "text"),
-    FeedColumn("sku", "text"),
-    FeedColumn("name", "text"),
-    FeedColumn("qty", "int"),
-    FeedColumn("unit_price", "int"),
-    FeedColumn("line_total", "int"),
-    FeedColumn("short_qty", "int"),
-    FeedColumn("placed_at", "time"),
-    FeedColumn("updated_at", "time"),
+    FeedColumn("order_id", "text", OrderLine.order_id),
+    FeedColumn("line_no", "int", OrderLine.line_no),
+    FeedColumn("order_no", "text", Order.order_no),
+    FeedColumn("channel", "text", Order.channel),
+    FeedColumn("sku", "text", OrderLine.sku),
+    FeedColumn("name", "text", OrderLine.name),
+    FeedColumn("qty", "int", OrderLine.qty),
+    FeedColumn("unit_price", "int", OrderLine.unit_price),
+    FeedColumn("line_total", "int", OrderLine.line_total),
+    FeedColumn("short_qty", "int", OrderLine.short_qty),
+    FeedColumn("placed_at", "time", Order.placed_at),
+    FeedColumn("updated_at", "time", _UPDATED),
 )
 
 
-def _select_lines(tenant_id: str, now: datetime) -> Select[Any]:
-    columns: list[Any] = [
-        OrderLine.order_id,
-        OrderLine.line_no,
-        Order.order_no,
-        Order.channel,
-        OrderLine.sku,
-        OrderLine.name,
-        OrderLine.qty,
-        OrderLine.unit_price,
-        OrderLine.line_total,
-        OrderLine.short_qty,
-        Order.placed_at,
-        _effective_updated(now),
-    ]
+def _orders_of(stmt: Select[Any], tenant_id: str) -> Select[Any]:
+    return stmt.where(Order.tenant_id == tenant_id)
+
+
+def _lines_of(stmt: Select[Any], tenant_id: str) -> Select[Any]:
     of_order = (Order.tenant_id == OrderLine.tenant_id) & (Order.id == OrderLine.order_id)
-    return select(*columns).join(Order, of_order).where(OrderLine.tenant_id == tenant_id)
+    return stmt.select_from(OrderLine).join(Order, of_order).where(OrderLine.tenant_id == tenant_id)
 
 
 ORDER_FEEDS = (
@@ -126,20 +82,18 @@ ORDER_FEEDS = (
         name="orders",
         description="orders: amounts, status, channel, delivery region, lifecycle times",
         columns=_ORDER_COLUMNS,
-        select=_select_orders,
-        changed=_effective_updated,
-        keys=(Order.id.expression,),
-        dated=Order.placed_at.expression,
-        shape=_shape_order,
+        scope=_orders_of,
+        changed=AtRead(_effective_updated),
+        keys=(Order.id,),
+        dated=Order.placed_at,
     ),
     Feed(
         name="order_lines",
         description="order lines: SKU, units, prices; a line changes with its order",
         columns=_LINE_COLUMNS,
-        select=_select_lines,
-        changed=_effective_updated,
-        keys=(OrderLine.order_id.expression, OrderLine.line_no.expression),
-        dated=Order.placed_at.expression,
-        shape=tuple,
+        scope=_lines_of,
+        changed=AtRead(_effective_updated),
+        keys=(OrderLine.order_id, OrderLine.line_no),
+        dated=Order.placed_at,
     ),
 )

@@ -2,63 +2,41 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import Select
 
 from oms.core.feeds import Feed, FeedColumn
 from oms.payments.models import Payment
 
 __all__ = ["PAYMENT_FEEDS"]
 
-_COLUMNS = (
-    FeedColumn("payment_id", "text"),
-    FeedColumn("order_id", "text"),
-    FeedColumn("order_no", "text"),
-    FeedColumn("gateway", "text"),
-    FeedColumn("trade_no", "text"),
-    FeedColumn("status", "text"),
-    FeedColumn("amount", "int"),
-    FeedColumn("currency", "text"),
-    FeedColumn("gateway_paid_at", "time"),
-    FeedColumn("settled_at", "time"),
-    FeedColumn("created_at", "time"),
-    FeedColumn("updated_at", "time"),
-)
 
-
-def _select(tenant_id: str, _now: datetime) -> Select[Any]:
-    columns: list[Any] = [
-        Payment.id,
-        Payment.order_id,
-        Payment.order_no,
-        Payment.gateway,
-        Payment.trade_no,
-        Payment.status,
-        Payment.amount,
-        Payment.currency,
-        Payment.gateway_paid_at,
-        Payment.settled_at,
-        Payment.created_at,
-        Payment.updated_at,
-    ]
-    return select(*columns).where(Payment.tenant_id == tenant_id)
-
-
-def _changed(_now: datetime) -> ColumnElement[datetime]:
-    return Payment.updated_at.expression
+def _of_tenant(stmt: Select[Any], tenant_id: str) -> Select[Any]:
+    return stmt.where(Payment.tenant_id == tenant_id)
 
 
 PAYMENT_FEEDS = (
     Feed(
         name="payments",
         description="gateway payments: amount, status, gateway trade number, times",
-        columns=_COLUMNS,
-        select=_select,
-        changed=_changed,
-        keys=(Payment.id.expression,),
-        dated=Payment.created_at.expression,
-        shape=tuple,
+        columns=(
+            FeedColumn("payment_id", "text", Payment.id),
+            FeedColumn("order_id", "text", Payment.order_id),
+            FeedColumn("order_no", "text", Payment.order_no),
+            FeedColumn("gateway", "text", Payment.gateway),
+            FeedColumn("trade_no", "text", Payment.trade_no),
+            FeedColumn("status", "text", Payment.status),
+            FeedColumn("amount", "int", Payment.amount),
+            FeedColumn("currency", "text", Payment.currency),
+            FeedColumn("gateway_paid_at", "time", Payment.gateway_paid_at),
+            FeedColumn("settled_at", "time", Payment.settled_at),
+            FeedColumn("created_at", "time", Payment.created_at),
+            FeedColumn("updated_at", "time", Payment.updated_at),
+        ),
+        scope=_of_tenant,
+        changed=Payment.updated_at,
+        keys=(Payment.id,),
+        dated=Payment.created_at,
     ),
 )

@@ -2,69 +2,44 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import Select
 
 from oms.core.feeds import Feed, FeedColumn
 from oms.refunds.models import Refund
 
 __all__ = ["REFUND_FEEDS"]
 
-_COLUMNS = (
-    FeedColumn("refund_id", "text"),
-    FeedColumn("order_id", "text"),
-    FeedColumn("order_no", "text"),
-    FeedColumn("channel", "text"),
-    FeedColumn("buyer_id", "text"),
-    FeedColumn("status", "text"),
-    FeedColumn("reason", "text"),
-    FeedColumn("scope", "text"),
-    FeedColumn("amount", "int"),
-    FeedColumn("currency", "text"),
-    FeedColumn("gateway", "text"),
-    FeedColumn("requested_at", "time"),
-    FeedColumn("refunded_at", "time"),
-    FeedColumn("failed_at", "time"),
-    FeedColumn("updated_at", "time"),
-)
 
-
-def _select(tenant_id: str, _now: datetime) -> Select[Any]:
-    columns: list[Any] = [
-        Refund.id,
-        Refund.order_id,
-        Refund.order_no,
-        Refund.channel,
-        Refund.buyer_id,
-        Refund.status,
-        Refund.reason,
-        Refund.scope,
-        Refund.amount,
-        Refund.currency,
-        Refund.gateway,
-        Refund.requested_at,
-        Refund.refunded_at,
-        Refund.failed_at,
-        Refund.updated_at,
-    ]
-    return select(*columns).where(Refund.tenant_id == tenant_id)
-
-
-def _changed(_now: datetime) -> ColumnElement[datetime]:
-    return Refund.updated_at.expression
+def _of_tenant(stmt: Select[Any], tenant_id: str) -> Select[Any]:
+    return stmt.where(Refund.tenant_id == tenant_id)
 
 
 REFUND_FEEDS = (
     Feed(
         name="refunds",
         description="refunds: reason, scope, amount, status and when it was paid back",
-        columns=_COLUMNS,
-        select=_select,
-        changed=_changed,
-        keys=(Refund.id.expression,),
-        dated=Refund.requested_at.expression,
-        shape=tuple,
+        columns=(
+            FeedColumn("refund_id", "text", Refund.id),
+            FeedColumn("order_id", "text", Refund.order_id),
+            FeedColumn("order_no", "text", Refund.order_no),
+            FeedColumn("channel", "text", Refund.channel),
+            FeedColumn("buyer_id", "text", Refund.buyer_id),
+            FeedColumn("status", "text", Refund.status),
+            FeedColumn("reason", "text", Refund.reason),
+            FeedColumn("scope", "text", Refund.scope),
+            FeedColumn("amount", "int", Refund.amount),
+            FeedColumn("currency", "text", Refund.currency),
+            FeedColumn("gateway", "text", Refund.gateway),
+            FeedColumn("requested_at", "time", Refund.requested_at),
+            FeedColumn("refunded_at", "time", Refund.refunded_at),
+            FeedColumn("failed_at", "time", Refund.failed_at),
+            FeedColumn("updated_at", "time", Refund.updated_at),
+        ),
+        scope=_of_tenant,
+        changed=Refund.updated_at,
+        keys=(Refund.id,),
+        dated=Refund.requested_at,
     ),
 )
