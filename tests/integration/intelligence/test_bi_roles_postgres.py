@@ -117,3 +117,21 @@ def test_an_unknown_tenant_is_refused_and_sqlite_has_no_roles(
         with pytest.raises(AppError) as unsupported:
             roles.grant_role(db, "00000000-0000-7000-8000-000000000000", actor="test")
         assert unsupported.value.code == "ERR_BI_ROLES_UNSUPPORTED"
+
+
+def test_an_application_role_that_does_not_own_the_tables_still_sees_every_tenant(
+    pg_db: Database, two_shops: tuple[TenantKeys, TenantKeys]
+) -> None:
+    role = "oms_app_not_owner"
+    with pg_db.engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP ROLE IF EXISTS {role}")
+        conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+        conn.exec_driver_sql(f"GRANT SELECT, UPDATE ON public.orders TO {role}")
+    try:
+        with _connect_as(pg_db, role) as conn:
+            assert conn.execute("SELECT count(*) FROM public.orders").fetchone() == (3,)
+            conn.execute("UPDATE public.orders SET note = note")  # writes pass the policy too
+    finally:
+        with pg_db.engine.begin() as conn:
+            conn.exec_driver_sql(f"REVOKE ALL ON public.orders FROM {role}")
+            conn.exec_driver_sql(f"DROP ROLE {role}")
