@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup, escape
 
 from oms.config import Settings
 from oms.console import i18n
@@ -64,11 +65,13 @@ def chart_options(report: FulfilmentReport, gettext: Callable[[str], str]) -> di
     return out
 
 
-def _improvement(item: Improvement, gettext: Callable[[str], str]) -> str:
-    figure = gettext(i18n.REPORT_FIGURE_LABELS[item.key])
+def _improvement(item: Improvement, gettext: Callable[[str], str]) -> Markup:
+    figure = escape(gettext(i18n.REPORT_FIGURE_LABELS[item.key]))
     if item.subject:
-        figure = f"{figure} {item.subject}"
-    return gettext("%(figure)s %(value)s → target %(target)s, %(days)s days left in the month") % {
+        # The subject is data (a carrier code, an outlet): not for translation.
+        figure = Markup('{} <span translate="no">{}</span>').format(figure, item.subject)
+    text = gettext("%(figure)s %(value)s → target %(target)s, %(days)s days left in the month")
+    return escape(text) % {
         "figure": figure,
         "value": format_value(item.value, item.unit),
         "target": format_value(item.target, item.unit),
