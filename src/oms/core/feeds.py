@@ -27,7 +27,7 @@ from sqlalchemy.orm import QueryableAttribute
 from oms.core.paging import PageRequest, fetch_page
 from oms.core.uow import Database
 
-__all__ = ["AtRead", "Feed", "FeedColumn", "FeedRead", "iter_feed", "local_date"]
+__all__ = ["AtRead", "Feed", "FeedColumn", "FeedRead", "iter_feed", "local_date", "of_tenant"]
 
 ColumnKind = Literal["text", "int", "bool", "time", "date"]
 RowValues = tuple[Any, ...]
@@ -97,6 +97,17 @@ class Feed:
 
 def _expression(source: ColumnElement[Any] | QueryableAttribute[Any]) -> ColumnElement[Any]:
     return source.expression if isinstance(source, QueryableAttribute) else source
+
+
+def of_tenant(
+    tenant_column: QueryableAttribute[str],
+) -> Callable[[Select[Any], str], Select[Any]]:
+    """The ``scope`` of a feed over one table: its rows of the tenant."""
+
+    def scope(stmt: Select[Any], tenant_id: str) -> Select[Any]:
+        return stmt.where(tenant_column == tenant_id)
+
+    return scope
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,18 +8,12 @@ scan, or with a full export.
 
 from __future__ import annotations
 
-from typing import Any
+from sqlalchemy import case
 
-from sqlalchemy import Select, case
-
-from oms.core.feeds import Feed, FeedColumn
+from oms.core.feeds import Feed, FeedColumn, of_tenant
 from oms.fulfilment.models import Shipment
 
 __all__ = ["FULFILMENT_FEEDS"]
-
-
-def _of_tenant(stmt: Select[Any], tenant_id: str) -> Select[Any]:
-    return stmt.where(Shipment.tenant_id == tenant_id)
 
 
 _SCANNED_LATER = Shipment.last_scan_at > Shipment.created_at
@@ -43,7 +37,7 @@ FULFILMENT_FEEDS = (
             FeedColumn("eta_to", "time", Shipment.eta_to),
             FeedColumn("created_at", "time", Shipment.created_at),
         ),
-        scope=_of_tenant,
+        scope=of_tenant(Shipment.tenant_id),
         changed=case((_SCANNED_LATER, Shipment.last_scan_at), else_=Shipment.created_at),
         keys=(Shipment.id,),
         dated=Shipment.shipped_at,

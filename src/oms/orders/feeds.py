@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case
 
-from oms.core.feeds import AtRead, Feed, FeedColumn
+from oms.core.feeds import AtRead, Feed, FeedColumn, of_tenant
 from oms.orders.models import Order, OrderLine
 from oms.orders.queries import _effective_status, _effective_updated, _overdue
 
@@ -68,10 +68,6 @@ _LINE_COLUMNS = (
 )
 
 
-def _orders_of(stmt: Select[Any], tenant_id: str) -> Select[Any]:
-    return stmt.where(Order.tenant_id == tenant_id)
-
-
 def _lines_of(stmt: Select[Any], tenant_id: str) -> Select[Any]:
     of_order = (Order.tenant_id == OrderLine.tenant_id) & (Order.id == OrderLine.order_id)
     return stmt.select_from(OrderLine).join(Order, of_order).where(OrderLine.tenant_id == tenant_id)
@@ -82,7 +78,7 @@ ORDER_FEEDS = (
         name="orders",
         description="orders: amounts, status, channel, delivery region, lifecycle times",
         columns=_ORDER_COLUMNS,
-        scope=_orders_of,
+        scope=of_tenant(Order.tenant_id),
         changed=AtRead(_effective_updated),
         keys=(Order.id,),
         dated=Order.placed_at,

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Select
-
-from oms.core.feeds import Feed, FeedColumn
+from oms.core.feeds import Feed, FeedColumn, of_tenant
 from oms.payments.models import Payment
 
 __all__ = ["PAYMENT_FEEDS"]
-
-
-def _of_tenant(stmt: Select[Any], tenant_id: str) -> Select[Any]:
-    return stmt.where(Payment.tenant_id == tenant_id)
 
 
 PAYMENT_FEEDS = (
@@ -34,7 +26,7 @@ PAYMENT_FEEDS = (
             FeedColumn("created_at", "time", Payment.created_at),
             FeedColumn("updated_at", "time", Payment.updated_at),
         ),
-        scope=_of_tenant,
+        scope=of_tenant(Payment.tenant_id),
         changed=Payment.updated_at,
         keys=(Payment.id,),
         dated=Payment.created_at,

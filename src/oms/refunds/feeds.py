@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Select
-
-from oms.core.feeds import Feed, FeedColumn
+from oms.core.feeds import Feed, FeedColumn, of_tenant
 from oms.refunds.models import Refund
 
 __all__ = ["REFUND_FEEDS"]
-
-
-def _of_tenant(stmt: Select[Any], tenant_id: str) -> Select[Any]:
-    return stmt.where(Refund.tenant_id == tenant_id)
 
 
 REFUND_FEEDS = (
@@ -37,7 +29,7 @@ REFUND_FEEDS = (
             FeedColumn("failed_at", "time", Refund.failed_at),
             FeedColumn("updated_at", "time", Refund.updated_at),
         ),
-        scope=_of_tenant,
+        scope=of_tenant(Refund.tenant_id),
         changed=Refund.updated_at,
         keys=(Refund.id,),
         dated=Refund.requested_at,

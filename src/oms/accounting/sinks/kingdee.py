@@ -20,13 +20,14 @@ from typing import Any
 import httpx
 import structlog
 
-from oms.accounting.errors import AccountingUnavailable, InvalidCompany, InvalidSettings
+from oms.accounting.errors import AccountingUnavailable, InvalidSettings
 from oms.accounting.sinks.base import Booked, OutgoingDocument, Rejected, SinkConnection
 from oms.accounting.sinks.vouchers import (
-    ACCOUNT_SETTINGS,
     Voucher,
     accounts_from,
+    one_word,
     voucher_for,
+    voucher_settings,
     yuan,
 )
 
@@ -66,31 +67,25 @@ class KingdeeCloudGalaxy:
 
     def check_company(self, company_id: str | None) -> str:
         """The data centre (账套) id. Raises: ERR_ACCOUNTING_INVALID_COMPANY."""
-        acct = (company_id or "").strip()
-        if not acct or len(acct) > 64 or any(c.isspace() for c in acct):
-            raise InvalidCompany("a Kingdee data centre (acctId) is one word", acct_id=acct)
-        return acct
+        return one_word(company_id, what="a Kingdee data centre (acctId)", field="acct_id")
 
     def check_settings(self, settings: Mapping[str, Any]) -> dict[str, Any]:
         """User, account book, login, voucher group, accounts.
 
         Raises: ERR_ACCOUNTING_INVALID_SETTINGS.
         """
-        unknown = sorted(set(settings) - set(_REQUIRED) - set(_DEFAULTS) - set(ACCOUNT_SETTINGS))
-        if unknown:
-            raise InvalidSettings("unknown Kingdee settings", unknown=unknown)
-        checked = _DEFAULTS | {k: str(v).strip() for k, v in settings.items()}
-        if checked["delivery"] not in ("api", "file"):
-            raise InvalidSettings("delivery is api or file", setting="delivery")
-        is_api = checked["delivery"] == "api"
-        for key in _REQUIRED if is_api else ("account_book",):
-            if not checked.get(key):
-                raise InvalidSettings(f"Kingdee needs the setting {key}", setting=key)
+        checked = voucher_settings(
+            settings,
+            sink="Kingdee",
+            defaults=_DEFAULTS,
+            api_required=_REQUIRED,
+            file_required=("account_book",),
+        )
         if checked["login"] not in ("sign", "password"):
             raise InvalidSettings("login is sign or password", setting="login")
+        is_api = checked["delivery"] == "api"
         if is_api and checked["login"] == "sign" and not checked["app_id"]:
             raise InvalidSettings("LoginBySign needs the setting app_id", setting="app_id")
-        accounts_from(checked)
         return checked
 
     def send(

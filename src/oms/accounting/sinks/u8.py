@@ -20,13 +20,14 @@ from typing import Any
 import httpx
 import structlog
 
-from oms.accounting.errors import AccountingUnavailable, InvalidCompany, InvalidSettings
+from oms.accounting.errors import AccountingUnavailable
 from oms.accounting.sinks.base import Booked, OutgoingDocument, Rejected, SinkConnection
 from oms.accounting.sinks.vouchers import (
-    ACCOUNT_SETTINGS,
     Voucher,
     accounts_from,
+    one_word,
     voucher_for,
+    voucher_settings,
     yuan,
 )
 
@@ -48,30 +49,20 @@ class YonyouU8:
 
     def check_company(self, company_id: str | None) -> str:
         """The provider account (``to_account``). Raises: ERR_ACCOUNTING_INVALID_COMPANY."""
-        account = (company_id or "").strip()
-        if not account or len(account) > 64 or any(c.isspace() for c in account):
-            raise InvalidCompany("a U8 OpenAPI to_account is one word", to_account=account)
-        return account
+        return one_word(company_id, what="a U8 OpenAPI to_account", field="to_account")
 
     def check_settings(self, settings: Mapping[str, Any]) -> dict[str, Any]:
         """from_account, app_key, voucher type, accounts.
 
         Raises: ERR_ACCOUNTING_INVALID_SETTINGS.
         """
-        unknown = sorted(set(settings) - set(_REQUIRED) - set(_DEFAULTS) - set(ACCOUNT_SETTINGS))
-        if unknown:
-            raise InvalidSettings("unknown U8 settings", unknown=unknown)
-        checked = _DEFAULTS | {k: str(v).strip() for k, v in settings.items()}
-        if checked["delivery"] not in ("api", "file"):
-            raise InvalidSettings("delivery is api or file", setting="delivery")
-        required = (
-            (*_REQUIRED, "voucher_type") if checked["delivery"] == "api" else ("voucher_type",)
+        return voucher_settings(
+            settings,
+            sink="U8",
+            defaults=_DEFAULTS,
+            api_required=(*_REQUIRED, "voucher_type"),
+            file_required=("voucher_type",),
         )
-        for key in required:
-            if not checked.get(key):
-                raise InvalidSettings(f"U8 needs the setting {key}", setting=key)
-        accounts_from(checked)
-        return checked
 
     def send(
         self,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from oms.accounting.errors import InvalidSettings
+from oms.accounting.errors import InvalidCompany, InvalidSettings
 from oms.accounting.sinks.base import OutgoingDocument, major
 from oms.accounting.states import DocumentKind
 
@@ -27,7 +27,9 @@ __all__ = [
     "VoucherAccounts",
     "VoucherLine",
     "accounts_from",
+    "one_word",
     "voucher_for",
+    "voucher_settings",
     "yuan",
 ]
 
@@ -127,3 +129,42 @@ def voucher_for(document: OutgoingDocument, accounts: VoucherAccounts) -> Vouche
 def yuan(amount: int, currency: str) -> str:
     """Minor units as the exact decimal string: ``73001, "CNY"`` → ``"730.01"``."""
     return format(major(amount, currency), "f")
+
+
+def one_word(value: str | None, *, what: str, field: str) -> str:
+    """A company key a voucher system names its books by: one word, at most 64 characters.
+
+    Raises: ERR_ACCOUNTING_INVALID_COMPANY.
+    """
+    word = (value or "").strip()
+    if not word or len(word) > 64 or any(c.isspace() for c in word):
+        raise InvalidCompany(f"{what} is one word", **{field: word})
+    return word
+
+
+def voucher_settings(
+    settings: Mapping[str, Any],
+    *,
+    sink: str,
+    defaults: Mapping[str, str],
+    api_required: tuple[str, ...],
+    file_required: tuple[str, ...],
+) -> dict[str, Any]:
+    """A voucher sink's settings checked the way every voucher sink checks them.
+
+    Known keys only (the sink's own, its defaults, the account codes); ``delivery`` is ``api``
+    or ``file``; the keys that delivery needs are there; the account codes read. Raises:
+    ERR_ACCOUNTING_INVALID_SETTINGS.
+    """
+    known = set(api_required) | set(file_required) | set(defaults) | set(ACCOUNT_SETTINGS)
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise InvalidSettings(f"unknown {sink} settings", unknown=unknown)
+    checked = {"delivery": "api", **defaults} | {k: str(v).strip() for k, v in settings.items()}
+    if checked["delivery"] not in ("api", "file"):
+        raise InvalidSettings("delivery is api or file", setting="delivery")
+    for key in api_required if checked["delivery"] == "api" else file_required:
+        if not checked.get(key):
+            raise InvalidSettings(f"{sink} needs the setting {key}", setting=key)
+    accounts_from(checked)
+    return checked

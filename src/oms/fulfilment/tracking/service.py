@@ -329,14 +329,13 @@ def replay_unmatched(db: Database, tenant_id: str, carrier: str, tracking_no: st
                 UnmatchedParcel.replayed_at.is_(None),
             )
         ).all()
-        pushes = {
-            row.id: session.get(InboxMessage, (tenant_id, row.inbox_id))
+        pushes = [
+            (row, session.get(InboxMessage, (tenant_id, row.inbox_id)))
             for row in waiting
             if row.carrier == wanted
-        }
+        ]
     replayed = 0
-    for row_id, message in pushes.items():
-        row = next(r for r in waiting if r.id == row_id)
+    for row, message in pushes:
         adapter = adapter_for(row.protocol)
         if message is not None and adapter is not None:
             push = adapter.parse(Delivery(dict(message.headers), message.body, {}))
@@ -345,7 +344,7 @@ def replay_unmatched(db: Database, tenant_id: str, carrier: str, tracking_no: st
         with db.uow() as uow:
             uow.session.execute(
                 update(UnmatchedParcel)
-                .where(UnmatchedParcel.tenant_id == tenant_id, UnmatchedParcel.id == row_id)
+                .where(UnmatchedParcel.tenant_id == tenant_id, UnmatchedParcel.id == row.id)
                 .values(replayed_at=uow.clock.now())
             )
             uow.commit()
